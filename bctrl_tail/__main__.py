@@ -1,0 +1,3 @@
+from bctrl_tail.cli import main
+
+main()
