@@ -1,0 +1,79 @@
+"""Exit codes and the typed exceptions that travel up to the one place that reports them."""
+
+from __future__ import annotations
+
+import enum
+
+
+class ExitCode(enum.IntEnum):
+    """Process exit codes; the README's table is checked against this enum."""
+
+    OK = 0
+    FAILURE = 1
+    USAGE = 2
+    RUN_FAILED = 3
+    AUTH = 4
+    NOT_FOUND = 5
+    TIMEOUT = 124
+    INTERRUPTED = 130
+    TERMINATED = 143
+
+
+class TailError(Exception):
+    """An error that ends the tail with an exit code and a short message for stderr."""
+
+    exit_code: ExitCode = ExitCode.FAILURE
+
+    def __init__(self, message: str, *, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+
+    def lines(self) -> list[str]:
+        """The one or two lines printed on stderr."""
+        out = [f"error: {self.message}"]
+        if self.detail:
+            out.append(self.detail)
+        return out
+
+
+class UsageError(TailError):
+    """A bad option or value: nothing has been sent."""
+
+    exit_code = ExitCode.USAGE
+
+
+class AuthError(TailError):
+    """No API key, or the server answered 401/403."""
+
+    exit_code = ExitCode.AUTH
+
+
+class NotFoundError(TailError):
+    """The server answered 404: no such run for this key."""
+
+    exit_code = ExitCode.NOT_FOUND
+
+
+class ResponseError(TailError):
+    """An unexpected response: wrong content type or a 4xx we cannot retry."""
+
+    exit_code = ExitCode.FAILURE
+
+
+class RetryableError(TailError):
+    """A failure worth reconnecting for: network error, idle timeout, 408/429/5xx."""
+
+    exit_code = ExitCode.FAILURE
+
+    def __init__(
+        self, message: str, *, detail: str | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message, detail=detail)
+        self.retry_after = retry_after
+
+
+class GaveUpError(TailError):
+    """Too many consecutive failed attempts."""
+
+    exit_code = ExitCode.FAILURE
