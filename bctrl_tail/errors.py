@@ -77,3 +77,13 @@ class GaveUpError(TailError):
     """Too many consecutive failed attempts."""
 
     exit_code = ExitCode.FAILURE
+
+
+class TimedOut(TailError):
+    """--timeout elapsed."""
+
+    exit_code = ExitCode.TIMEOUT
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived; raised in the main thread like KeyboardInterrupt is for SIGINT."""

@@ -86,6 +86,7 @@ class RunEvent:
     data: dict[str, Any]
     text: str
     sse_event: str = "run.event"
+    raw: bytes = b""  # the SSE block as received, for raw output
 
     @property
     def type(self) -> str:

@@ -1,8 +1,9 @@
 """Renderers: jsonl, raw, pretty and table behind one small interface.
 
-The tail loop calls, in order: ``on_state`` whenever the connection state changes, ``on_frame``
-for every SSE frame received (only ``raw`` writes these), ``on_event`` for every run event that
-is selected for output, ``flush`` after each network chunk has been handled, and ``close`` once
+The tail loop calls ``on_state`` whenever the connection state changes, ``on_frame`` for every
+frame that is not a run event (heartbeats, comments, ``run.ended``, unknown names: only ``raw``
+writes these), ``on_event`` for every run event selected for output, ``flush`` after each
+network chunk has been handled (and when ``due()`` says a redraw is pending), and ``close`` once
 at the end (with the ``run.ended`` frame when there was one).
 """
 
@@ -33,5 +34,9 @@ class Renderer(Protocol):
     def on_event(self, event: RunEvent) -> None: ...
 
     def flush(self) -> None: ...
+
+    def due(self) -> float | None:
+        """Seconds until a pending redraw is due, or None when nothing is pending."""
+        ...
 
     def close(self, ended: RunEnded | None) -> None: ...

@@ -1,0 +1,312 @@
+"""Config: flags and environment turned into one frozen, validated object, in one place.
+
+Nothing downstream reads argv or the environment; every usage error is raised here, before
+anything is sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import re
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from bctrl_tail.errors import AuthError, UsageError
+from bctrl_tail.events import CATEGORIES, parse_time
+
+DEFAULT_BASE_URL = "https://api.bctrl.ai"
+OUTPUTS = ("auto", "table", "pretty", "jsonl", "raw")
+COLORS = ("auto", "always", "never")
+TIME_FORMATS = ("local", "utc", "iso", "relative")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_HEADER_SAFE = re.compile(r"^[\x21-\x7e]+$")
+
+
+@dataclass(frozen=True)
+class Options:
+    """The raw option values as the command line gave them (None: not given)."""
+
+    run_id: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    base_url: str | None = None
+    allow_http: bool = False
+    types: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    connection_id: str | None = None
+    cursor: str | None = None
+    limit: int | None = None
+    grep: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    since: str | None = None
+    output: str = "auto"
+    color: str | None = None
+    time_format: str = "local"
+    max_events: int | None = None
+    until: tuple[str, ...] = ()
+    timeout: float | None = None
+    exit_status: bool = False
+    cursor_file: str | None = None
+    max_retries: int = 10
+    idle_timeout: float = 60.0
+    quiet: bool = False
+    verbose: bool = False
+    demo: bool = False
+    demo_speed: float = 1.0
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the tail needs, validated. The key is kept out of repr()."""
+
+    run_id: str
+    api_key: str = field(repr=False)
+    base_url: str
+    types: tuple[str, ...]
+    categories: tuple[str, ...]
+    connection_id: str | None
+    cursor: str | None
+    limit: int | None
+    grep: tuple[re.Pattern[str], ...]
+    exclude: tuple[re.Pattern[str], ...]
+    since: dt.datetime | None
+    output: str
+    color: bool
+    time_format: str
+    max_events: int | None
+    until: tuple[str, ...]
+    timeout: float | None
+    exit_status: bool
+    cursor_file: Path | None
+    max_retries: int
+    idle_timeout: float
+    quiet: bool
+    verbose: bool
+    demo: bool
+    demo_speed: float
+
+    @property
+    def stream_url(self) -> str:
+        from urllib.parse import quote
+
+        segment = quote(self.run_id, safe="")
+        if segment in (".", ".."):
+            segment = segment.replace(".", "%2E")
+        return f"{self.base_url}/v2/runs/{segment}/events/stream"
+
+
+def split_values(values: Iterable[str]) -> tuple[str, ...]:
+    """Repeatable options also take comma lists: `-t a,b -t c` is (a, b, c)."""
+    out: list[str] = []
+    for value in values:
+        out.extend(part.strip() for part in value.split(",") if part.strip())
+    return tuple(out)
+
+
+def normalize_base_url(raw: str, *, allow_http: bool) -> str:
+    """Strip a trailing `/` or `/v2`; refuse what would send the key somewhere unsafe."""
+    text = raw.strip()
+    while text.endswith("/"):
+        text = text[:-1]
+    if text.endswith("/v2"):
+        text = text[: -len("/v2")].rstrip("/")
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"invalid --base-url {raw!r}: expected http(s)://host[:port]")
+    if parts.username is not None or parts.password is not None:
+        raise UsageError("--base-url must not contain credentials; use BCTRL_API_KEY")
+    if parts.query or parts.fragment:
+        raise UsageError(f"invalid --base-url {raw!r}: no query or fragment allowed")
+    try:
+        _ = parts.port
+    except ValueError:
+        raise UsageError(f"invalid --base-url {raw!r}: bad port") from None
+    if parts.scheme == "http" and not allow_http and not is_loopback(parts.hostname):
+        raise UsageError(
+            f"refusing to send the API key over plain http to {parts.hostname}",
+            detail="use https, or pass --allow-http if you really mean it",
+        )
+    return text
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() in ("localhost", "localhost.") or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def parse_duration(text: str, option: str) -> float:
+    """`90s`, `5m`, `2h`, `1d`, `250ms` or a bare number of seconds."""
+    match = _DURATION.match(text)
+    if not match:
+        raise UsageError(f"invalid {option} {text!r}: expected e.g. 90s, 5m, 2h or 1d")
+    return float(match.group(1)) * _UNIT_SECONDS[match.group(2) or "s"]
+
+
+def parse_since(text: str, now: dt.datetime) -> dt.datetime:
+    if _DURATION.match(text):
+        return now - dt.timedelta(seconds=parse_duration(text, "--since"))
+    parsed = parse_time(text)
+    if parsed is None:
+        raise UsageError(
+            f"invalid --since {text!r}: expected a duration (90s, 5m, 2h, 1d) or an ISO-8601 time"
+        )
+    return parsed
+
+
+def _compile(patterns: Iterable[str], option: str) -> tuple[re.Pattern[str], ...]:
+    compiled = []
+    for pattern in patterns:
+        try:
+            compiled.append(re.compile(pattern))
+        except re.error as exc:
+            raise UsageError(f"invalid {option} regex {pattern!r}: {exc}") from None
+    return tuple(compiled)
+
+
+def _choice(value: str, choices: tuple[str, ...], option: str) -> str:
+    if value not in choices:
+        raise UsageError(f"invalid {option} {value!r}: choose from {', '.join(choices)}")
+    return value
+
+
+def _categories(values: Iterable[str]) -> tuple[str, ...]:
+    out = []
+    for value in split_values(values):
+        if value.lower() not in CATEGORIES:
+            raise UsageError(
+                f"invalid --category {value!r}: valid values are {' '.join(CATEGORIES)}"
+            )
+        out.append(value.lower())
+    return tuple(out)
+
+
+def _connection_id(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return str(uuid.UUID(value.strip()))
+    except ValueError:
+        raise UsageError(f"invalid --connection-id {value!r}: expected a UUID") from None
+
+
+def _positive(value: float | None, option: str, *, minimum: float = 1) -> None:
+    if value is not None and value < minimum:
+        raise UsageError(f"invalid {option} {value}: must be at least {minimum}")
+
+
+def read_cursor_file(path: Path) -> str | None:
+    """The saved resume point, or None when the file does not exist yet or is empty."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise UsageError(f"cannot read --cursor-file {path}: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise UsageError(f"malformed --cursor-file {path}: not UTF-8 text") from None
+    if "\n" in text or "\r" in text or "\x00" in text:
+        raise UsageError(f"malformed --cursor-file {path}: expected one event id on one line")
+    return text or None
+
+
+def build_config(
+    opts: Options, *, env: Mapping[str, str], stdout_is_tty: bool, now: dt.datetime
+) -> Config:
+    """Validate everything; raise UsageError (exit 2) or AuthError (exit 4)."""
+    run_id = opts.run_id
+    if opts.demo:
+        run_id = run_id or "run_demo"
+    elif not run_id:
+        raise UsageError("missing RUN_ID", detail="usage: bctrl-tail [OPTIONS] RUN_ID (or --demo)")
+    output = _choice(opts.output, OUTPUTS, "--output")
+    if output == "auto":
+        output = "table" if stdout_is_tty else "jsonl"
+    color_flag = _choice(opts.color, COLORS, "--color") if opts.color is not None else None
+    time_format = _choice(opts.time_format, TIME_FORMATS, "--time-format")
+    _positive(opts.limit, "--limit")
+    _positive(opts.max_events, "--max-events")
+    _positive(opts.max_retries, "--max-retries", minimum=0)
+    if opts.timeout is not None and opts.timeout <= 0:
+        raise UsageError(f"invalid --timeout {opts.timeout}: must be greater than 0")
+    if opts.idle_timeout <= 0:
+        raise UsageError(f"invalid --idle-timeout {opts.idle_timeout}: must be greater than 0")
+    if opts.demo_speed <= 0:
+        raise UsageError(f"invalid --demo-speed {opts.demo_speed}: must be greater than 0")
+    cursor_file = Path(opts.cursor_file) if opts.cursor_file else None
+    cursor = opts.cursor
+    if cursor is None and cursor_file is not None:
+        cursor = read_cursor_file(cursor_file)
+    base_raw = opts.base_url or env.get("BCTRL_BASE_URL") or DEFAULT_BASE_URL
+    base_url = (
+        "http://127.0.0.1"
+        if opts.demo
+        else normalize_base_url(base_raw, allow_http=opts.allow_http)
+    )
+    config = Config(
+        run_id=run_id,
+        api_key="",
+        base_url=base_url,
+        types=split_values(opts.types),
+        categories=_categories(opts.categories),
+        connection_id=_connection_id(opts.connection_id),
+        cursor=cursor,
+        limit=opts.limit,
+        grep=_compile(opts.grep, "--grep"),
+        exclude=_compile(opts.exclude, "--exclude"),
+        since=parse_since(opts.since, now) if opts.since else None,
+        output=output,
+        color=_color(color_flag, stdout_is_tty=stdout_is_tty, env=env),
+        time_format=time_format,
+        max_events=opts.max_events,
+        until=split_values(opts.until),
+        timeout=opts.timeout,
+        exit_status=opts.exit_status,
+        cursor_file=cursor_file,
+        max_retries=opts.max_retries,
+        idle_timeout=opts.idle_timeout,
+        quiet=opts.quiet,
+        verbose=opts.verbose and not opts.quiet,
+        demo=opts.demo,
+        demo_speed=opts.demo_speed,
+    )
+    return _with_key(config, opts, env)
+
+
+def _with_key(config: Config, opts: Options, env: Mapping[str, str]) -> Config:
+    from dataclasses import replace
+
+    key = (opts.api_key or env.get("BCTRL_API_KEY") or "").strip()
+    if config.demo:
+        key = key or "demo"
+    if not key:
+        raise AuthError(
+            "no API key",
+            detail="set BCTRL_API_KEY (or pass --api-key); try --demo to see it work without one",
+        )
+    if not _HEADER_SAFE.match(key):
+        raise UsageError("the API key contains spaces or control characters; check BCTRL_API_KEY")
+    return replace(config, api_key=key)
+
+
+def _color(flag: str | None, *, stdout_is_tty: bool, env: Mapping[str, str]) -> bool:
+    """--color wins; else NO_COLOR disables and FORCE_COLOR enables; else colour on a TTY."""
+    if flag == "always":
+        return True
+    if flag == "never":
+        return False
+    if flag is None:
+        if env.get("NO_COLOR"):
+            return False
+        if env.get("FORCE_COLOR"):
+            return True
+    return stdout_is_tty and env.get("TERM") != "dumb"

@@ -1,0 +1,293 @@
+"""One HTTP connection to the event stream: request, status checks, and raw byte chunks.
+
+Bytes are read with ``read1`` so that each chunk is handed on the moment it arrives, on chunked
+and on close-delimited bodies alike (iterating a requests response waits for its chunk size).
+A reader thread feeds a bounded queue, so the tail loop can wait with a deadline (idle timeout,
+--timeout, a pending redraw) without ever poisoning the socket with a read timeout.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email.utils
+import json
+import queue
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+import requests
+
+from bctrl_tail import __version__
+from bctrl_tail.errors import (
+    AuthError,
+    NotFoundError,
+    ResponseError,
+    RetryableError,
+    TailError,
+)
+
+if TYPE_CHECKING:
+    from bctrl_tail.config import Config
+
+RETRYABLE = frozenset({408, 429, 500, 502, 503, 504})
+CONNECT_TIMEOUT = 10.0
+READ_SIZE = 65536
+_EOF = b""
+
+
+class EndOfStream(Exception):
+    """The server closed the response (without a run.ended frame, as far as bytes go)."""
+
+
+def query_params(config: Config, cursor: str | None) -> list[tuple[str, str]]:
+    params = [("type", t) for t in config.types]
+    params += [("category", c) for c in config.categories]
+    if config.connection_id:
+        params.append(("connectionId", config.connection_id))
+    if cursor:
+        params.append(("cursor", cursor))
+    if config.limit is not None:
+        params.append(("limit", str(config.limit)))
+    return params
+
+
+def request_headers(config: Config, last_event_id: str | None) -> dict[str, str]:
+    headers = {
+        "Authorization": f"Bearer {config.api_key}",
+        "Accept": "text/event-stream",
+        "Cache-Control": "no-cache",
+        "Accept-Encoding": "identity",
+        "User-Agent": f"bctrl-tail/{__version__}",
+    }
+    if last_event_id:
+        headers["Last-Event-ID"] = last_event_id
+    return headers
+
+
+def full_url(config: Config, cursor: str | None) -> str:
+    from urllib.parse import urlencode
+
+    params = query_params(config, cursor)
+    return config.stream_url + ("?" + urlencode(params) if params else "")
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds from a `Retry-After` header: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def describe_body(body: bytes) -> tuple[str, str | None]:
+    """The server's `error` text, and a detail line from `code`, `requestId` and `hint`."""
+    try:
+        obj: Any = json.loads(body.decode("utf-8", errors="replace")) if body else None
+    except ValueError:
+        obj = None
+    if not isinstance(obj, dict):
+        text = body.decode("utf-8", errors="replace").strip().splitlines()
+        return (text[0][:200] if text else ""), None
+    error = obj.get("error") or obj.get("message") or ""
+    if isinstance(error, dict):
+        error = error.get("message", "")
+    parts = []
+    for key, label in (("code", "code"), ("requestId", "request id"), ("hint", "hint")):
+        if obj.get(key):
+            parts.append(f"{label}: {obj[key]}")
+    return str(error)[:300], ("; ".join(parts) or None)
+
+
+def check_response(response: requests.Response) -> None:
+    """Raise the typed error a non-stream answer deserves; return for a usable stream."""
+    status = response.status_code
+    if status == 200:
+        ctype = response.headers.get("Content-Type", "")
+        if ctype.split(";")[0].strip().lower() != "text/event-stream":
+            raise ResponseError(
+                f"unexpected content type {ctype or '(none)'!r} (expected text/event-stream)",
+                detail=f"from {response.url}",
+            )
+        return
+    body = _read_body(response)
+    error, detail = describe_body(body)
+    message = f"HTTP {status}" + (f": {error}" if error else "")
+    if status in RETRYABLE:
+        retry_after = None
+        if status in (429, 503):
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        raise RetryableError(message, detail=detail, retry_after=retry_after)
+    if status in (401, 403):
+        hint = "check BCTRL_API_KEY" if status == 401 else "this key may not see this run"
+        raise AuthError(message, detail=detail or hint)
+    if status == 404:
+        raise NotFoundError(message or "run not found", detail=detail)
+    raise ResponseError(message, detail=detail)
+
+
+def _read_body(response: requests.Response) -> bytes:
+    try:
+        return response.raw.read(65536, decode_content=True) or b""
+    except Exception:
+        return b""
+    finally:
+        response.close()
+
+
+class Connection:
+    """One attempt: a worker thread connects, checks the answer, then reads chunks.
+
+    The tail loop only ever waits on the queue, with a timeout of its choosing, so a server
+    that never answers cannot hang it past --timeout, and signals are handled at once.
+    """
+
+    def __init__(
+        self,
+        session: requests.Session,
+        config: Config,
+        cursor: str | None,
+        last_event_id: str | None,
+    ) -> None:
+        self.url = full_url(config, cursor)
+        self.status: int | None = None
+        self.response: requests.Response | None = None
+        self._headers = request_headers(config, last_event_id)
+        self._session = session
+        self._read_timeout = config.idle_timeout + 1.0
+        self._queue: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=64)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="bctrl-tail-reader", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._open()
+        except BaseException as exc:  # handed to the tail loop, which owns the decision
+            self._put(exc)
+            return
+        self._put(None)  # the stream is open
+        raw: Any = self.response.raw if self.response is not None else None
+        while not self._stop.is_set():
+            item: bytes | BaseException
+            try:
+                item = raw.read1(READ_SIZE, decode_content=True) or _EOF
+            except BaseException as exc:
+                item = exc
+            self._put(item)
+            if not isinstance(item, bytes) or item == _EOF:
+                return
+
+    def _open(self) -> None:
+        request = requests.Request("GET", self.url, headers=self._headers)
+        prepared = self._session.prepare_request(request)
+        prepared.url = self.url  # as built: requests' requoting would turn %2E%2E back into ..
+        try:
+            response = self._session.send(
+                prepared, stream=True, timeout=(CONNECT_TIMEOUT, self._read_timeout)
+            )
+        except requests.RequestException as exc:
+            raise RetryableError(describe_network_error(exc)) from None
+        self.response = response
+        self.status = response.status_code
+        if response.status_code == 204:
+            response.close()
+            raise NoContent
+        check_response(response)
+
+    def _put(self, item: bytes | BaseException | None) -> None:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    def wait_open(self, timeout: float | None) -> bool:
+        """True once the stream is open; False if `timeout` passed first; raises its error."""
+        try:
+            item = self._queue.get(timeout=timeout)
+        except queue.Empty:
+            return False
+        if isinstance(item, BaseException):
+            raise _as_tail_error(item)
+        return True
+
+    def next_chunk(self, timeout: float | None) -> bytes | None:
+        """The next chunk; None when `timeout` passed with no bytes; EndOfStream at the end."""
+        try:
+            item = self._queue.get(timeout=timeout)
+        except queue.Empty:
+            return None
+        if isinstance(item, BaseException):
+            raise _as_tail_error(item)
+        if not item:
+            raise EndOfStream
+        return item
+
+    def close(self) -> None:
+        """Close promptly: shut the socket so a blocked read returns, then join the reader."""
+        self._stop.set()
+        if self.response is not None:
+            _shutdown_socket(self.response)
+            self.response.close()
+        self._thread.join(timeout=1.0)
+
+
+class NoContent(Exception):
+    """HTTP 204: the server has nothing to stream; the tail stops with exit 0."""
+
+
+def _as_tail_error(exc: BaseException) -> BaseException:
+    if isinstance(exc, (TailError, NoContent)):
+        return exc
+    return RetryableError(describe_network_error(exc))
+
+
+def _shutdown_socket(response: requests.Response) -> None:
+    import socket
+
+    sock = getattr(getattr(response.raw, "_connection", None), "sock", None)
+    if sock is None:
+        fp = getattr(getattr(response.raw, "_fp", None), "fp", None)
+        sock = getattr(getattr(fp, "raw", None), "_sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+def describe_network_error(exc: BaseException) -> str:
+    """A short human reason, e.g. 'connection refused' or 'connection reset by peer'."""
+    text = str(exc)
+    lowered = text.lower()
+    for needle, reason in (
+        ("connection refused", "connection refused"),
+        ("reset by peer", "connection reset by peer"),
+        ("name or service not known", "host not found"),
+        ("nodename nor servname", "host not found"),
+        ("temporary failure in name resolution", "host not found (DNS)"),
+        ("timed out", "timed out"),
+        ("certificate verify failed", "TLS certificate verification failed"),
+        ("incompleteread", "connection closed mid-response"),
+        ("prematurely", "connection closed mid-response"),
+        ("broken pipe", "connection closed"),
+    ):
+        if needle in lowered:
+            return reason
+    if isinstance(exc, TailError):
+        return exc.message
+    name = type(exc).__name__
+    return f"{name}: {text[:200]}" if text else name
+
+
+def new_session() -> requests.Session:
+    """A session; requests honours HTTPS_PROXY, NO_PROXY and REQUESTS_CA_BUNDLE itself."""
+    return requests.Session()

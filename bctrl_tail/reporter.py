@@ -1,0 +1,66 @@
+"""Status, warnings and errors on stderr — never stdout, never the API key."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+PREFIX = "bctrl-tail: "
+
+
+class Reporter:
+    """Writes plain lines to stderr, with -q/-v applied and the key redacted as a last guard.
+
+    While a live table owns the terminal, ``defer`` holds lines back so they do not tear the
+    display; ``release`` prints them once it has stopped.
+    """
+
+    def __init__(
+        self, stream: TextIO, *, quiet: bool = False, verbose: bool = False, secret: str = ""
+    ) -> None:
+        self._stream = stream
+        self.quiet = quiet
+        self.verbose = verbose
+        self._secret = secret
+        self._held: list[str] | None = None
+
+    def info(self, message: str) -> None:
+        """State a person wants to see (reconnects, the end of the run); hidden by -q."""
+        if not self.quiet:
+            self._write(PREFIX + message)
+
+    def progress(self, message: str) -> None:
+        """Transient connection state; not shown while the table shows it in its header."""
+        if not self.quiet and self._held is None:
+            self._write(PREFIX + message)
+
+    def debug(self, message: str) -> None:
+        if self.verbose:
+            self._write(PREFIX + message)
+
+    def warn(self, message: str) -> None:
+        if not self.quiet:
+            self._write(PREFIX + "warning: " + message)
+
+    def error(self, lines: list[str]) -> None:
+        for line in lines:
+            self._write(PREFIX + line, always=True)
+
+    def defer(self) -> None:
+        self._held = []
+
+    def release(self) -> None:
+        held, self._held = self._held, None
+        for line in held or []:
+            self._write(line)
+
+    def _write(self, line: str, *, always: bool = False) -> None:
+        if self._secret and self._secret in line:
+            line = line.replace(self._secret, "***")
+        if self._held is not None and not always:
+            self._held.append(line)
+            return
+        try:
+            self._stream.write(line + "\n")
+            self._stream.flush()
+        except (OSError, ValueError):
+            pass

@@ -1,0 +1,152 @@
+"""Wiring for one invocation: config, demo server, renderer, tail; and every way out of it."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import sys
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from bctrl_tail.config import Config, Options, build_config
+from bctrl_tail.errors import ExitCode, TailError, Terminated
+from bctrl_tail.reporter import Reporter
+
+if TYPE_CHECKING:
+    from bctrl_tail.render import Renderer
+    from bctrl_tail.tail import Tail
+
+
+def execute(opts: Options) -> int:
+    reporter = Reporter(sys.stderr, quiet=opts.quiet, verbose=opts.verbose)
+    try:
+        config = build_config(
+            opts,
+            env=os.environ,
+            stdout_is_tty=sys.stdout.isatty(),
+            now=dt.datetime.now(dt.timezone.utc),
+        )
+    except TailError as exc:
+        reporter.error(exc.lines())
+        return exc.exit_code
+    reporter = Reporter(
+        sys.stderr, quiet=config.quiet, verbose=config.verbose, secret=config.api_key
+    )
+    return follow(config, reporter)
+
+
+def make_renderer(config: Config, reporter: Reporter) -> Renderer:
+    if config.output == "jsonl":
+        from bctrl_tail.render.jsonl import JsonlRenderer
+
+        return JsonlRenderer(sys.stdout.buffer)
+    if config.output == "raw":
+        from bctrl_tail.render.raw import RawRenderer
+
+        return RawRenderer(sys.stdout.buffer)
+    from bctrl_tail.terminal import make_console
+
+    is_tty = sys.stdout.isatty()
+    console = make_console(sys.stdout, color=config.color, is_tty=is_tty)
+    if config.output == "pretty":
+        from bctrl_tail.render.pretty import PrettyRenderer
+
+        return PrettyRenderer(console, time_format=config.time_format)
+    from bctrl_tail.render.table import TableRenderer
+
+    reporter.defer()
+    return TableRenderer(console, run_id=config.run_id, time_format=config.time_format)
+
+
+def _start_demo(config: Config, reporter: Reporter) -> tuple[Any, Config]:
+    from bctrl_tail.simulator import Simulator, demo_runs
+
+    sim = Simulator(host="127.0.0.1", port=0)
+    for run in demo_runs(speed=config.demo_speed):
+        sim.add_run(run)
+    sim.start()
+    reporter.info(
+        f"demo: tailing simulated run {config.run_id} served at {sim.base_url}"
+        + ("" if config.demo_speed != 1 else " (try --demo-speed 10)")
+    )
+    return sim, replace(config, base_url=sim.base_url)
+
+
+def follow(config: Config, reporter: Reporter) -> int:
+    """Run the tail and turn how it ended into an exit code and stderr lines."""
+    sim = None
+    tail: Tail | None = None
+    renderer: Renderer | None = None
+    errors: list[str] = []
+    summary = False
+    code: int = ExitCode.FAILURE
+    try:
+        if config.demo:
+            sim, config = _start_demo(config, reporter)
+        from bctrl_tail.tail import Tail
+
+        renderer = make_renderer(config, reporter)
+        tail = Tail(config, renderer, reporter)
+        code = tail.run()
+    except BrokenPipeError:
+        _silence_stdout()
+        code = ExitCode.OK
+        renderer = None
+    except TailError as exc:
+        code = exc.exit_code
+        if code == ExitCode.TIMEOUT:
+            reporter.info(exc.message)
+        else:
+            errors = exc.lines()
+    except KeyboardInterrupt:
+        code, summary = ExitCode.INTERRUPTED, True
+    except Terminated:
+        code, summary = ExitCode.TERMINATED, True
+    except Exception as exc:  # the last guard: one line, never a traceback
+        code = ExitCode.FAILURE
+        errors = [f"internal error: {type(exc).__name__}: {exc}"]
+    finally:
+        code = _cleanup(renderer, tail, sim, reporter, code)
+    if summary and tail is not None:
+        stats = tail.stats
+        word = "interrupted" if code == ExitCode.INTERRUPTED else "terminated"
+        reporter.info(
+            f"{word}: {stats.shown} events shown, {stats.reconnects} reconnects, "
+            f"last id {stats.last_id or '(none)'}"
+        )
+    reporter.release()
+    if errors:
+        reporter.error(errors)
+    return code
+
+
+def _cleanup(
+    renderer: Renderer | None, tail: Tail | None, sim: Any, reporter: Reporter, code: int
+) -> int:
+    """Close the display, save the resume point, stop the demo server — whatever happened."""
+    try:
+        if renderer is not None:
+            try:
+                renderer.close(tail.ended if tail is not None else None)
+            except BrokenPipeError:
+                _silence_stdout()
+        if tail is not None:
+            try:
+                tail.finish()
+            except OSError as exc:
+                reporter.error([f"error: cannot write --cursor-file: {exc.strerror or exc}"])
+                code = code or ExitCode.FAILURE
+    except (KeyboardInterrupt, Terminated):
+        pass
+    finally:
+        if sim is not None:
+            sim.stop()
+    return code
+
+
+def _silence_stdout() -> None:
+    """stdout was closed by the reader (`| head -1`): leave quietly, no flush errors at exit."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())

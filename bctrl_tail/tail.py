@@ -1,0 +1,266 @@
+"""The tail loop: connect, decode, dedupe, select, render; reconnect and resume on failure.
+
+Typed exceptions travel up from here; the CLI turns them into exit codes and messages.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bctrl_tail.connection import Connection, EndOfStream, NoContent, new_session
+from bctrl_tail.cursorfile import CursorFile
+from bctrl_tail.errors import ExitCode, GaveUpError, RetryableError, TimedOut
+from bctrl_tail.events import RunEnded, RunEvent
+from bctrl_tail.render import ConnState, Renderer
+from bctrl_tail.select import reached_until, selected
+from bctrl_tail.sse import Frame, SSEDecoder
+
+if TYPE_CHECKING:
+    import requests
+
+    from bctrl_tail.config import Config
+    from bctrl_tail.reporter import Reporter
+
+EVENT_NAMES = frozenset({"run.event", "message"})
+DEDUPE_WINDOW = 10_000
+MAX_DELAY = 30.0
+
+
+def backoff_delay(
+    failures: int, base: float, retry_after: float | None, rand: Callable[[], float]
+) -> float:
+    """base·2^(failures-1), capped at 30 s, ±20 % jitter; Retry-After is a floor."""
+    delay = min(MAX_DELAY, base * 2 ** max(0, failures - 1))
+    delay = min(MAX_DELAY, delay * (0.8 + 0.4 * rand()))
+    if retry_after is not None:
+        delay = max(delay, retry_after)
+    return delay
+
+
+def make_event(frame: Frame) -> tuple[RunEvent, bool]:
+    """The RunEvent for a frame, and False when its data was not a JSON object."""
+    try:
+        obj = json.loads(frame.data)
+    except ValueError:
+        obj = None
+    if isinstance(obj, dict):
+        text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+        return RunEvent(frame.id, obj, text, frame.event, frame.raw), True
+    wrapped = {"event": frame.event, "id": frame.id, "data": frame.data}
+    text = json.dumps(wrapped, ensure_ascii=False, separators=(",", ":"))
+    return RunEvent(frame.id, wrapped, text, frame.event, frame.raw), False
+
+
+@dataclass
+class Stats:
+    shown: int = 0
+    reconnects: int = 0
+    last_id: str | None = None  # the id of the last event output
+
+
+class Tail:
+    """Follows one run until it ends, a stop condition is met, or an error ends it."""
+
+    def __init__(
+        self,
+        config: Config,
+        renderer: Renderer,
+        reporter: Reporter,
+        *,
+        session: requests.Session | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self.config = config
+        self.renderer = renderer
+        self.reporter = reporter
+        self.session = session or new_session()
+        self.clock = clock
+        self.rand = rand
+        self.stats = Stats()
+        self.cursor_file = CursorFile(config.cursor_file)
+        self.ended: RunEnded | None = None
+        self._resume_id: str | None = config.cursor
+        self._retry_ms: int | None = None
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._deadline = clock() + config.timeout if config.timeout else None
+        self._delivered = False
+        self._pause = threading.Event()
+
+    def run(self) -> ExitCode:
+        failures = 0
+        attempt = 1
+        while True:
+            self._state(
+                ConnState("connecting" if attempt == 1 else "reconnecting", attempt=attempt)
+            )
+            self._delivered = False
+            retry_after: float | None = None
+            try:
+                return self._attempt(first=attempt == 1)
+            except EndOfStream:
+                reason = "the server closed the stream"
+            except RetryableError as exc:
+                reason = exc.message
+                retry_after = exc.retry_after
+            failures = 1 if self._delivered else failures + 1
+            if failures > self.config.max_retries:
+                tries = "" if self.config.max_retries == 0 else f" after {failures} attempts"
+                raise GaveUpError(f"gave up{tries}: {reason}")
+            base = 1.0 if self._retry_ms is None else self._retry_ms / 1000
+            delay = backoff_delay(failures, base, retry_after, self.rand)
+            attempt += 1
+            self.stats.reconnects += 1
+            self.reporter.progress(f"reconnecting in {delay:.1f}s (attempt {attempt}): {reason}")
+            self.reporter.debug(f"backoff: {failures} consecutive failure(s), delay {delay:.3f}s")
+            self._wait(delay, attempt)
+
+    def _attempt(self, *, first: bool) -> ExitCode:
+        cursor = self._resume_id
+        last_event_id = None if first else self._resume_id
+        conn = Connection(self.session, self.config, cursor, last_event_id)
+        self.reporter.debug(f"GET {conn.url}")
+        try:
+            while not conn.wait_open(self._slice(None)):
+                self._check_deadline()
+                self.renderer.flush()
+            self.reporter.debug(f"HTTP {conn.status}: streaming")
+            self._state(ConnState("live"))
+            return self._stream(conn)
+        except NoContent:
+            self.reporter.info("the server has no events to stream (HTTP 204)")
+            return ExitCode.OK
+        finally:
+            conn.close()
+
+    def _stream(self, conn: Connection) -> ExitCode:
+        decoder = SSEDecoder(self._resume_id or "")
+        idle = self.config.idle_timeout
+        last_bytes = self.clock()
+        try:
+            while True:
+                chunk = conn.next_chunk(self._slice(last_bytes + idle))
+                now = self.clock()
+                if chunk is None:
+                    self._check_deadline()
+                    if now - last_bytes >= idle:
+                        raise RetryableError(f"no data for {idle:g}s (idle timeout)")
+                    self.renderer.flush()
+                    continue
+                last_bytes = now
+                for frame in decoder.feed(chunk):
+                    code = self._handle(frame)
+                    if code is not None:
+                        self.renderer.flush()
+                        return code
+                self.renderer.flush()
+                self.cursor_file.maybe_save(now)
+                self._check_deadline()
+        finally:
+            decoder.close()
+
+    def _handle(self, frame: Frame) -> ExitCode | None:
+        self._delivered = True
+        if frame.retry is not None:
+            self._retry_ms = frame.retry
+        if frame.id:
+            self._resume_id = frame.id
+        if not frame.dispatch:
+            self.renderer.on_frame(frame)
+            return None
+        name = frame.event
+        if name in EVENT_NAMES:
+            return self._on_event(frame)
+        self.renderer.on_frame(frame)
+        if name == "run.ended":
+            return self._on_ended(frame)
+        if name != "heartbeat":
+            self.reporter.debug(f"skipping unknown event {name!r}")
+        return None
+
+    def _on_event(self, frame: Frame) -> ExitCode | None:
+        if frame.has_id:
+            seen = self._seen
+            if frame.id in seen:
+                self.reporter.debug(f"skipping duplicate event {frame.id!r}")
+                return None
+            seen[frame.id] = None
+            if len(seen) > DEDUPE_WINDOW:
+                seen.popitem(last=False)
+        event, is_object = make_event(frame)
+        if not is_object:
+            self.reporter.warn(f"event {frame.id or '(no id)'} has data that is not a JSON object")
+        config = self.config
+        if not selected(config, event):
+            return None
+        self.renderer.on_event(event)
+        stats = self.stats
+        stats.shown += 1
+        stats.last_id = event.id
+        self.cursor_file.update(event.id)
+        if config.max_events is not None and stats.shown >= config.max_events:
+            self.reporter.info(f"stopping after {stats.shown} events (--max-events)")
+            return ExitCode.OK
+        if config.until and reached_until(config, event):
+            self.reporter.info(f"stopping at {event.type!r} (--until)")
+            return ExitCode.OK
+        return None
+
+    def _on_ended(self, frame: Frame) -> ExitCode:
+        try:
+            data = json.loads(frame.data)
+        except ValueError:
+            data = None
+        ended = RunEnded.from_data(data)
+        self.ended = ended
+        self._state(ConnState("ended", ended_status=ended.status))
+        run_id = ended.run_id or self.config.run_id
+        line = f"run {run_id} ended: {ended.status}"
+        if ended.failure_code or ended.failure_message:
+            line += f" ({': '.join(p for p in (ended.failure_code, ended.failure_message) if p)})"
+        self.reporter.info(line)
+        if self.config.exit_status and not ended.success:
+            return ExitCode.RUN_FAILED
+        return ExitCode.OK
+
+    def _state(self, state: ConnState) -> None:
+        self.renderer.on_state(state)
+
+    def _slice(self, until: float | None) -> float:
+        """How long one wait may block: to the nearest of `until`, --timeout and a redraw."""
+        now = self.clock()
+        ends = [now + 1.0]
+        if until is not None:
+            ends.append(until)
+        if self._deadline is not None:
+            ends.append(self._deadline)
+        due = self.renderer.due()
+        if due is not None:
+            ends.append(now + due)
+        return max(0.0, min(ends) - now)
+
+    def _check_deadline(self) -> None:
+        if self._deadline is not None and self.clock() >= self._deadline:
+            raise TimedOut(f"--timeout {self.config.timeout:g}s elapsed")
+
+    def _wait(self, delay: float, attempt: int) -> None:
+        """Back off for `delay`, keeping the countdown drawn and --timeout honoured."""
+        until = self.clock() + delay
+        while True:
+            self._check_deadline()
+            remaining = until - self.clock()
+            if remaining <= 0:
+                return
+            self._state(ConnState("reconnecting", retry_in=remaining, attempt=attempt))
+            self._pause.wait(self._slice(until))
+
+    def finish(self) -> None:
+        """Save the resume point; called on every way out."""
+        self.cursor_file.save()
