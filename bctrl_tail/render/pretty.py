@@ -1,0 +1,119 @@
+"""``pretty``: one coloured line per event, fit for logs and CI (no cursor movement, no wrap).
+
+The style helpers here are shared with ``table`` so both modes colour events the same way.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.style import Style
+from rich.text import Text
+
+from bctrl_tail.events import SUCCESS_STATUSES, RunEnded, RunEvent
+from bctrl_tail.render import ConnState
+from bctrl_tail.render.timefmt import TimeFormatter
+from bctrl_tail.sanitize import clean
+from bctrl_tail.sse import Frame
+
+FAILED = Style(color="red")
+FAILED_STATUS = Style(color="red", bold=True)
+SUCCEEDED = Style(color="green")
+DIM = Style(dim=True)
+PLAIN = Style()
+
+CATEGORY_STYLES: dict[str, Style] = {
+    "runtime": Style(color="magenta"),
+    "command": Style(color="blue"),
+    "network": Style(color="cyan"),
+    "console": Style(color="yellow"),
+    "file": Style(color="green"),
+    "tool": Style(color="bright_blue"),
+    "browser": Style(color="bright_magenta"),
+    "captcha": Style(color="bright_yellow"),
+    "event": Style(color="white"),
+}
+FAILURE_TYPES = frozenset({"network.failed", "page.error", "page.crash", "captcha.solve.failed"})
+FAILURE_STATUSES = frozenset({"failed", "failure", "error", "crashed"})
+SUMMARY_LIMIT = 8192  # characters of summary kept in pretty; beyond that rich gets slow
+
+
+def category_style(category: str) -> Style:
+    """The colour of a category; unknown categories look like ``event``."""
+    return CATEGORY_STYLES.get(category, CATEGORY_STYLES["event"])
+
+
+def status_style(status: str, failed: bool) -> Style:
+    if failed:
+        return FAILED_STATUS
+    return SUCCEEDED if status.lower() in SUCCESS_STATUSES else DIM
+
+
+def is_failure(event: RunEvent) -> bool:
+    """Whether an event reports something that went wrong (shown in red)."""
+    status = event.status.lower()
+    if status in FAILURE_STATUSES:
+        return True
+    event_type = event.type
+    if event_type in FAILURE_TYPES:
+        return True
+    if event.category != "console" and not event_type.startswith("console."):
+        return False
+    payload = event.data.get("data")
+    level = payload.get("level") if isinstance(payload, dict) else None
+    if level is None:
+        level = event.data.get("level")
+    return isinstance(level, str) and level.lower() == "error"
+
+
+def clip(text: str, limit: int) -> str:
+    """At most ``limit`` characters, marked with an ellipsis when cut (before ``clean``)."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+class PrettyRenderer:
+    """Writes each event as one line of ``Text``: time, category/type, status, summary."""
+
+    def __init__(self, console: Console, *, time_format: str) -> None:
+        self._console = console
+        self._format = TimeFormatter(time_format)
+
+    def line(self, event: RunEvent) -> Text:
+        """The line for one event; all remote text sanitized, nothing parsed as markup."""
+        when = event.time
+        self._format.observe(when)
+        failed = is_failure(event)
+        category = clean(event.category)
+        status = clean(event.status)
+        text = Text(end="")
+        text.append(self._format(when), style=DIM)
+        text.append(" ")
+        text.append(category, style=category_style(category))
+        text.append("/")
+        text.append(clean(event.type), style=FAILED if failed else PLAIN)
+        if status:
+            text.append(" ")
+            text.append(status, style=status_style(status, failed))
+        summary = clean(clip(event.summary, SUMMARY_LIMIT))
+        if summary:
+            text.append(" ")
+            text.append(summary, style=FAILED if failed else PLAIN)
+        return text
+
+    def on_state(self, state: ConnState) -> None:
+        """Connection state goes to stderr, written elsewhere."""
+
+    def on_frame(self, frame: Frame) -> None:
+        """Only ``raw`` writes frames."""
+
+    def on_event(self, event: RunEvent) -> None:
+        self._console.print(self.line(event), soft_wrap=True)
+
+    def flush(self) -> None:
+        self._console.file.flush()
+
+    def due(self) -> float | None:
+        """Lines are written as they come: no redraw is ever pending."""
+        return None
+
+    def close(self, ended: RunEnded | None) -> None:
+        """The end-of-run line goes to stderr, written elsewhere."""

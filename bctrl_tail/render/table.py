@@ -1,0 +1,256 @@
+"""``table``: a live view of the latest events that fit the terminal, redrawn at a capped rate.
+
+``build_view`` is a pure function of a bounded window of events plus connection state;
+``TableRenderer`` only collects events and calls it when a redraw is due.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.live import Live
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
+
+from bctrl_tail.events import CATEGORIES, SUCCESS_STATUSES, RunEnded, RunEvent
+from bctrl_tail.render import ConnState
+from bctrl_tail.render.pretty import (
+    DIM,
+    FAILED,
+    FAILED_STATUS,
+    PLAIN,
+    SUCCEEDED,
+    category_style,
+    is_failure,
+    status_style,
+)
+from bctrl_tail.render.timefmt import TimeFormatter
+from bctrl_tail.sanitize import clean
+from bctrl_tail.sse import Frame
+
+WINDOW = 500  # events kept for display: more than any terminal is tall
+MAX_COUNTED_CATEGORIES = 24  # distinct names counted; the rest fold into "other"
+CATEGORY_WIDTH = 40  # characters of a category name kept
+CHROME_LINES = 5  # two header lines, the table's heading and rule, one spare line
+WAITING = Style(color="yellow")
+LIVE = Style(color="green", bold=True)
+BOLD = Style(bold=True)
+
+TimeFormat = Callable[[datetime | None], str]
+
+
+def state_text(state: ConnState) -> Text:
+    """``connecting`` / ``live`` / ``reconnecting in 4s`` / ``ended: completed``, coloured.
+
+    A reconnect attempt under way (no delay left) is plain ``reconnecting``.
+    """
+    phase = state.phase
+    if phase == "live":
+        return Text("live", style=LIVE)
+    if phase == "reconnecting":
+        wait = math.ceil(state.retry_in)
+        return Text(f"reconnecting in {wait}s" if wait > 0 else "reconnecting", style=WAITING)
+    if phase == "ended":
+        status = clean(state.ended_status) or "unknown"
+        ok = status.lower() in SUCCESS_STATUSES
+        return Text(f"ended: {status}", style=SUCCEEDED if ok else FAILED_STATUS)
+    return Text(clean(phase), style=WAITING)
+
+
+def _counts_text(counts: Mapping[str, int]) -> Text:
+    known = [c for c in CATEGORIES if counts.get(c)]
+    others = sorted(c for c in counts if c not in CATEGORIES and counts[c])
+    text = Text(no_wrap=True, overflow="ellipsis")
+    for category in known + others:
+        name = clean(category)
+        if text:
+            text.append("  ")
+        text.append(name, style=category_style(name))
+        text.append(f" {counts[category]}")
+    return text if text else Text("no events yet", style=DIM)
+
+
+def _header(run_id: str, state: ConnState, counts: Mapping[str, int], shown: int) -> Group:
+    title = Text(no_wrap=True, overflow="ellipsis")
+    title.append("run ", style=DIM)
+    title.append(clean(run_id), style=BOLD)
+    title.append("  ")
+    title.append_text(state_text(state))
+    title.append(f"  {shown} event{'' if shown == 1 else 's'} shown", style=DIM)
+    return Group(title, _counts_text(counts))
+
+
+def _table(width: int) -> Table:
+    table = Table(
+        box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0), expand=True
+    )
+    table.width = width
+    table.add_column("time", no_wrap=True, style=DIM)
+    table.add_column("category", no_wrap=True, max_width=16, overflow="ellipsis")
+    table.add_column("type", no_wrap=True, max_width=32, overflow="ellipsis")
+    table.add_column("status", no_wrap=True, max_width=12, overflow="ellipsis")
+    table.add_column("summary", no_wrap=True, overflow="ellipsis", ratio=1)
+    return table
+
+
+def _row(event: RunEvent, fmt: TimeFormat, limit: int) -> tuple[Text, ...]:
+    failed = is_failure(event)
+    category = clean(event.category[:limit])
+    status = clean(event.status[:limit])
+    body = FAILED if failed else PLAIN
+    return (
+        Text(fmt(event.time)),
+        Text(category, style=category_style(category)),
+        Text(clean(event.type[:limit]), style=body),
+        Text(status, style=status_style(status, failed)),
+        Text(clean(event.summary[:limit]), style=body),
+    )
+
+
+def build_view(
+    rows: Sequence[RunEvent],
+    *,
+    run_id: str,
+    state: ConnState,
+    counts: Mapping[str, int],
+    shown: int,
+    time_format: TimeFormat,
+    height: int,
+    width: int,
+) -> RenderableType:
+    """Header plus the newest ``rows`` that fit in ``height`` lines, newest at the bottom."""
+    fit = max(height - CHROME_LINES, 0)
+    table = _table(width)
+    start = max(len(rows) - fit, 0)
+    for index in range(start, len(rows)):
+        table.add_row(*_row(rows[index], time_format, width))
+    return Group(_header(run_id, state, counts, shown), table)
+
+
+class TableRenderer:
+    """Live table for a terminal: ingestion is cheap, drawing happens at most ``max_fps`` a second.
+
+    ``on_event`` only appends to a bounded window and counts. ``flush`` and ``on_state`` redraw
+    when the view changed and ``1 / max_fps`` seconds have passed since the last draw (per
+    ``clock``); otherwise the view stays pending. ``due()`` says how many seconds until a pending
+    redraw may happen (None when nothing is pending), so the tail loop should call ``flush()``
+    again by then, even when the network is quiet. ``close`` draws the final view, ignoring the
+    cap, and stops the live display so that the last screen stays on the terminal (on a pipe,
+    that final view is the only output). ``max_fps <= 0`` lifts the cap.
+    """
+
+    def __init__(
+        self,
+        console: Console,
+        *,
+        run_id: str,
+        time_format: str,
+        max_fps: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._console = console
+        self._run_id = run_id
+        self._format = TimeFormatter(time_format)
+        self._interval = 1.0 / max_fps if max_fps > 0 else 0.0
+        self._clock = clock
+        self._rows: deque[RunEvent] = deque(maxlen=WINDOW)
+        self._counts: dict[str, int] = {}
+        self._shown = 0
+        self._state = ConnState("connecting")
+        self._dirty = True
+        self._next_draw = -math.inf
+        self._closed = False
+        self._live = Live(
+            console=console,
+            auto_refresh=False,
+            transient=False,
+            redirect_stdout=False,
+            redirect_stderr=False,
+            screen=False,
+        )
+
+    @property
+    def rows(self) -> Sequence[RunEvent]:
+        """The bounded window of recent events."""
+        return self._rows
+
+    @property
+    def counts(self) -> Mapping[str, int]:
+        return self._counts
+
+    def on_state(self, state: ConnState) -> None:
+        self._state = state
+        self._dirty = True
+        self._draw_if_due()
+
+    def on_frame(self, frame: Frame) -> None:
+        """Frames are not shown in the table."""
+
+    def on_event(self, event: RunEvent) -> None:
+        if self._format.needs_origin:
+            self._format.observe(event.time)
+        self._rows.append(event)
+        self._count(event.category)
+        self._shown += 1
+        self._dirty = True
+
+    def flush(self) -> None:
+        self._draw_if_due()
+
+    def due(self) -> float | None:
+        """Seconds until a pending redraw may happen (0.0: now); None when nothing is pending."""
+        if not self._dirty:
+            return None
+        return max(self._next_draw - self._clock(), 0.0)
+
+    def close(self, ended: RunEnded | None) -> None:
+        """Draw the final view and stop the live display, leaving the last screen in place."""
+        if self._closed:
+            return
+        self._closed = True
+        if ended is not None:
+            self._state = ConnState("ended", ended_status=ended.status)
+        elif self._state.phase != "ended":
+            self._state = ConnState("stopped")
+        try:
+            self._live.update(self._view())
+            self._live.start()  # no-op when started; stop() draws the final screen
+        finally:
+            self._live.stop()
+
+    def _count(self, category: str) -> None:
+        key = category[:CATEGORY_WIDTH]
+        if key not in self._counts and len(self._counts) >= MAX_COUNTED_CATEGORIES:
+            key = "other"
+        self._counts[key] = self._counts.get(key, 0) + 1
+
+    def _draw_if_due(self) -> None:
+        if self._dirty and self._clock() >= self._next_draw:
+            self._draw()
+
+    def _view(self) -> RenderableType:
+        size = self._console.size
+        return build_view(
+            self._rows,
+            run_id=self._run_id,
+            state=self._state,
+            counts=self._counts,
+            shown=self._shown,
+            time_format=self._format,
+            height=size.height,
+            width=size.width,
+        )
+
+    def _draw(self) -> None:
+        self._live.update(self._view())
+        self._live.start()
+        self._live.refresh()
+        self._next_draw = self._clock() + self._interval
+        self._dirty = False

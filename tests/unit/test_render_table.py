@@ -1,0 +1,376 @@
+"""``table``: the pure view builder, and the live renderer's window, rate cap and lifecycle."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+from rich.console import Console, RenderableType
+from rich.segment import Segment
+
+from bctrl_tail.events import RunEnded, RunEvent
+from bctrl_tail.render import ConnState, Renderer
+from bctrl_tail.render import table as table_module
+from bctrl_tail.render.table import WINDOW, TableRenderer, build_view
+from bctrl_tail.render.timefmt import TimeFormatter
+
+WIDTH, HEIGHT = 120, 20
+FIT = HEIGHT - 5  # two header lines, table heading and rule, one spare line
+
+
+class Clock:
+    """A fake monotonic clock that only moves when told to."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def recording(width: int = WIDTH, height: int = HEIGHT, *, terminal: bool = True) -> Console:
+    return Console(
+        record=True,
+        width=width,
+        height=height,
+        force_terminal=terminal,
+        color_system="truecolor",
+        file=io.StringIO(),
+        markup=False,
+        highlight=False,
+        emoji=False,
+    )
+
+
+def event(i: int, **data: Any) -> RunEvent:
+    base: dict[str, Any] = {
+        "type": "network.request",
+        "time": f"2024-05-01T12:{i // 60 % 60:02d}:{i % 60:02d}.000Z",
+        "status": "ok",
+        "name": f"event-{i}",
+    }
+    base.update(data)
+    return RunEvent(id=str(i), data=base, text="")
+
+
+def view(
+    rows: list[RunEvent],
+    *,
+    state: ConnState | None = None,
+    counts: Mapping[str, int] | None = None,
+    height: int = HEIGHT,
+) -> Console:
+    """``build_view`` printed into a recording console."""
+    console = recording(height=height)
+    renderable = build_view(
+        rows,
+        run_id="run_42",
+        state=state or ConnState("live"),
+        counts=counts if counts is not None else {"network": len(rows)},
+        shown=len(rows),
+        time_format=TimeFormatter("utc"),
+        height=height,
+        width=WIDTH,
+    )
+    console.print(renderable)
+    return console
+
+
+def style_of(console: Console, text: str) -> str:
+    segments: list[Segment] = console._record_buffer
+    for segment in segments:
+        if text in segment.text:
+            return str(segment.style or "")
+    raise AssertionError(f"{text!r} not rendered")
+
+
+def test_header_and_columns() -> None:
+    lines = view([event(1)], counts={"network": 3, "console": 2}).export_text().splitlines()
+    assert lines[0].split() == ["run", "run_42", "live", "1", "event", "shown"]
+    assert lines[1].split() == ["network", "3", "console", "2"]
+    assert lines[2].split() == ["time", "category", "type", "status", "summary"]
+    assert lines[4].split() == ["12:00:01.000Z", "network", "network.request", "ok", "event-1"]
+
+
+@pytest.mark.parametrize(
+    ("state", "shown", "style"),
+    [
+        (ConnState("connecting"), "connecting", "yellow"),
+        (ConnState("live"), "live", "green"),
+        (ConnState("reconnecting", retry_in=3.2, attempt=2), "reconnecting in 4s", "yellow"),
+        (ConnState("reconnecting", retry_in=1.0), "reconnecting in 1s", "yellow"),
+        (ConnState("reconnecting", retry_in=0.0, attempt=3), "reconnecting", "yellow"),
+        (ConnState("ended", ended_status="completed"), "ended: completed", "green"),
+        (ConnState("ended", ended_status="failed"), "ended: failed", "red"),
+        (ConnState("ended", ended_status="timed_out"), "ended: timed_out", "red"),
+    ],
+)
+def test_header_states(state: ConnState, shown: str, style: str) -> None:
+    console = view([], state=state)
+    assert shown in console.export_text(clear=False).splitlines()[0]
+    assert style in style_of(console, shown)
+
+
+def test_counts_are_coloured_and_empty_counts_say_so() -> None:
+    console = view([event(1)], counts={"network": 1, "console": 0})
+    assert "cyan" in style_of(console, "network")
+    assert "console" not in console.export_text().splitlines()[1]
+    assert view([], counts={}).export_text().splitlines()[1] == "no events yet"
+
+
+def test_only_the_newest_rows_that_fit_are_shown_newest_last() -> None:
+    lines = view([event(i) for i in range(100)]).export_text().splitlines()
+    assert len(lines) == HEIGHT - 1
+    names = [line.split()[-1] for line in lines[4:]]
+    assert names == [f"event-{i}" for i in range(100 - FIT, 100)]
+
+
+def test_a_tiny_terminal_shows_the_header_only() -> None:
+    lines = view([event(1)], height=3).export_text().splitlines()
+    assert lines[0].startswith("run run_42")
+    assert "event-1" not in "\n".join(lines)
+
+
+def test_failures_are_red() -> None:
+    console = view([event(1, type="network.failed", status="failed", name="boom")])
+    assert "red" in style_of(console, "boom")
+    assert "red" in style_of(console, "failed")
+    assert "red" not in style_of(view([event(2)]), "event-2")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"type": 42, "status": 7, "name": ["a", 1], "time": None},
+        {"type": None, "category": {"x": 1}, "time": 1714564801.5},
+        {"time": 1714564801500, "data": {"a": {"b": [1, 2, {"c": None}]}}},
+        {"time": "garbage", "data": "plain"},
+        {"name": "x" * 1_000_000, "type": "t" * 100_000, "status": "s" * 100_000},
+    ],
+)
+def test_odd_events_render_as_one_row(data: dict[str, Any]) -> None:
+    ev = RunEvent(id="1", data=data, text="")
+    lines = view([ev]).export_text().splitlines()
+    assert len(lines) == 5
+    assert all(len(line) <= WIDTH for line in lines)
+
+
+def test_numbers_as_time_are_formatted() -> None:
+    ev = RunEvent(id="1", data={"type": "x", "time": 1714564801.5}, text="")
+    assert view([ev]).export_text().splitlines()[4].startswith("12:00:01.500Z")
+
+
+def test_missing_time_shows_a_placeholder() -> None:
+    ev = RunEvent(id="1", data={"type": "x"}, text="")
+    assert view([ev]).export_text().splitlines()[4].startswith("--:--:--")
+
+
+INJECTION = {
+    "type": "console.\x1b[2Jlog\u202e",
+    "name": "\x1b]0;title\x07[bold red]x[/]",
+    "message": "\x1b]52;c;aGVsbG8=\x07",
+    "status": "\x9b31mok",
+    "category": "console\x1b]52;c;aGVsbG8=\x07",
+    "data": {"nested": "\x1b]0;t\x07"},
+}
+
+
+def test_injection_never_reaches_the_terminal() -> None:
+    console = recording()
+    renderer = TableRenderer(console, run_id="run\x1b]0;x\x07_1", time_format="utc")
+    renderer.on_state(ConnState("live"))
+    renderer.on_event(RunEvent(id="1", data=INJECTION, text=""))
+    renderer.close(RunEnded("run_1", "\x1b[2Jfailed\u202e", "", "", ""))
+    written = console.file.getvalue()  # type: ignore[attr-defined]
+    for bad in ("\x1b]", "\x1b[2J", "\x07", "\x9b", "\u202e"):
+        assert bad not in written
+    assert "[bold red]x[/]" in written
+    assert "ended: failed" in written
+
+
+def test_renderer_window_is_bounded() -> None:
+    clock = Clock()
+    console = recording(terminal=False)
+    renderer: Renderer = TableRenderer(console, run_id="r", time_format="utc", clock=clock)
+    assert isinstance(renderer, TableRenderer)
+    for i in range(10_000):
+        renderer.on_event(event(i))
+        clock.now += 0.001
+        renderer.flush()
+    assert len(renderer.rows) == WINDOW
+    assert renderer.rows[-1].id == "9999"
+    assert renderer.counts == {"network": 10_000}
+    renderer.close(None)
+    lines = console.export_text().splitlines()
+    assert "10000 events shown" in lines[0]
+    assert [line.split()[-1] for line in lines[4:]] == [
+        f"event-{i}" for i in range(10_000 - FIT, 10_000)
+    ]
+
+
+def test_distinct_categories_are_bounded() -> None:
+    renderer = TableRenderer(recording(), run_id="r", time_format="utc")
+    for i in range(1000):
+        renderer.on_event(event(i, category=f"cat{i}"))
+    assert len(renderer.counts) <= table_module.MAX_COUNTED_CATEGORIES + 1
+    assert sum(renderer.counts.values()) == 1000
+    renderer.close(None)
+
+
+def count_builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls: list[int] = []
+    real = table_module.build_view
+
+    def counting(*args: Any, **kwargs: Any) -> RenderableType:
+        calls.append(kwargs["shown"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(table_module, "build_view", counting)
+    return calls
+
+
+def test_a_flood_is_drawn_at_most_max_fps(monkeypatch: pytest.MonkeyPatch) -> None:
+    builds = count_builds(monkeypatch)
+    clock = Clock()
+    renderer = TableRenderer(recording(), run_id="r", time_format="utc", clock=clock)
+    renderer.on_state(ConnState("live"))
+    for i in range(1000):
+        renderer.on_event(event(i))
+        renderer.flush()
+        clock.now += 0.00005
+    assert len(builds) <= 2
+    renderer.close(None)
+    assert builds[-1] == 1000  # the final view shows everything
+
+
+def test_on_event_never_draws(monkeypatch: pytest.MonkeyPatch) -> None:
+    builds = count_builds(monkeypatch)
+    renderer = TableRenderer(recording(), run_id="r", time_format="utc", clock=Clock())
+    for i in range(100):
+        renderer.on_event(event(i))
+    assert builds == []
+    renderer.close(None)
+
+
+def test_due_says_when_a_skipped_redraw_may_happen(monkeypatch: pytest.MonkeyPatch) -> None:
+    builds = count_builds(monkeypatch)
+    clock = Clock()
+    renderer = TableRenderer(recording(), run_id="r", time_format="utc", clock=clock)
+    assert renderer.due() == 0.0  # the first view is pending
+    renderer.on_state(ConnState("live"))
+    assert builds == [0]
+    assert renderer.due() is None  # nothing pending
+    clock.now += 0.03
+    renderer.on_event(event(1))
+    renderer.flush()
+    assert builds == [0]  # skipped: too soon
+    assert renderer.due() == pytest.approx(0.07)
+    clock.now += 0.07
+    assert renderer.due() == 0.0
+    renderer.flush()
+    assert builds == [0, 1]
+    assert renderer.due() is None
+    renderer.close(None)
+
+
+def test_state_changes_are_rate_capped_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    builds = count_builds(monkeypatch)
+    clock = Clock()
+    renderer = TableRenderer(recording(), run_id="r", time_format="utc", clock=clock, max_fps=5)
+    renderer.on_state(ConnState("live"))
+    renderer.on_state(ConnState("reconnecting", retry_in=2))
+    assert len(builds) == 1
+    assert renderer.due() == pytest.approx(0.2)
+    clock.now += 0.2
+    renderer.flush()
+    assert len(builds) == 2
+    renderer.close(None)
+
+
+def test_close_draws_the_final_view_and_stops_live() -> None:
+    clock = Clock()
+    console = recording()
+    renderer = TableRenderer(console, run_id="r", time_format="utc", clock=clock)
+    renderer.on_state(ConnState("live"))
+    renderer.on_event(event(1))
+    renderer.flush()  # skipped: too soon
+    renderer.close(RunEnded("r", "completed", "", "", ""))
+    assert not renderer._live.is_started
+    assert console._live_stack == []
+    screens = console.export_text(clear=False).split("run r  ")
+    assert screens[-2].startswith("live")  # first frame before the event
+    assert screens[-1].startswith("ended: completed")
+    assert "event-1" in screens[-1]
+    written = console.file.getvalue()  # type: ignore[attr-defined]
+    assert written.endswith("\x1b[?25h")  # cursor shown again
+    renderer.close(None)  # a second close is harmless
+    assert console.file.getvalue() == written  # type: ignore[attr-defined]
+
+
+def test_close_without_anything_shown_still_stops_cleanly() -> None:
+    console = recording()
+    renderer = TableRenderer(console, run_id="r", time_format="utc")
+    renderer.close(None)
+    assert not renderer._live.is_started
+    assert console._live_stack == []
+    assert "run r  stopped" in console.export_text()
+
+
+def test_close_after_a_state_of_ended_keeps_it() -> None:
+    console = recording(terminal=False)
+    renderer = TableRenderer(console, run_id="r", time_format="utc")
+    renderer.on_state(ConnState("ended", ended_status="failed"))
+    renderer.close(None)
+    assert "ended: failed" in console.export_text()
+
+
+def test_a_pipe_gets_only_the_final_view() -> None:
+    console = recording(terminal=False)
+    renderer = TableRenderer(console, run_id="r", time_format="utc")
+    renderer.on_state(ConnState("live"))
+    renderer.on_event(event(1))
+    renderer.flush()
+    assert console.file.getvalue() == ""  # type: ignore[attr-defined]
+    renderer.close(None)
+    written = console.export_text()
+    assert written.count("run r") == 1
+    assert "event-1" in written
+
+
+def test_follows_terminal_resizes(monkeypatch: pytest.MonkeyPatch) -> None:
+    heights: list[int] = []
+    real = table_module.build_view
+
+    def spy(*args: Any, **kwargs: Any) -> RenderableType:
+        heights.append(kwargs["height"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(table_module, "build_view", spy)
+    clock = Clock()
+    console = recording()
+    renderer = TableRenderer(console, run_id="r", time_format="utc", clock=clock)
+    renderer.on_state(ConnState("live"))
+    console.size = (80, 10)
+    clock.now += 1
+    renderer.on_event(event(1))
+    renderer.flush()
+    renderer.close(None)
+    assert heights == [HEIGHT, 10, 10]
+
+
+def test_relative_time_starts_at_the_first_event() -> None:
+    console = recording(terminal=False)
+    renderer = TableRenderer(console, run_id="r", time_format="relative")
+    renderer.on_event(event(10))
+    renderer.on_event(event(75))
+    renderer.close(None)
+    lines = console.export_text().splitlines()
+    assert [line.split()[0] for line in lines[4:]] == ["+0.000s", "+1m05.0s"]
+
+
+def test_a_reconnect_under_way_shows_no_countdown() -> None:
+    header = view([], state=ConnState("reconnecting", attempt=2)).export_text().splitlines()[0]
+    assert header.split()[2:] == ["reconnecting", "0", "events", "shown"]
