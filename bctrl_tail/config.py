@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from bctrl_tail.errors import AuthError, UsageError
 from bctrl_tail.events import CATEGORIES, parse_time
+from bctrl_tail.terminal import color_enabled
 
 DEFAULT_BASE_URL = "https://api.bctrl.ai"
 OUTPUTS = ("auto", "table", "pretty", "jsonl", "raw")
@@ -265,7 +266,7 @@ def build_config(
         exclude=_compile(opts.exclude, "--exclude"),
         since=parse_since(opts.since, now) if opts.since else None,
         output=output,
-        color=_color(color_flag, stdout_is_tty=stdout_is_tty, env=env),
+        color=color_enabled(color_flag, is_tty=stdout_is_tty, env=env),
         time_format=time_format,
         max_events=opts.max_events,
         until=split_values(opts.until),
@@ -296,17 +297,3 @@ def _with_key(config: Config, opts: Options, env: Mapping[str, str]) -> Config:
     if not _HEADER_SAFE.match(key):
         raise UsageError("the API key contains spaces or control characters; check BCTRL_API_KEY")
     return replace(config, api_key=key)
-
-
-def _color(flag: str | None, *, stdout_is_tty: bool, env: Mapping[str, str]) -> bool:
-    """--color wins; else NO_COLOR disables and FORCE_COLOR enables; else colour on a TTY."""
-    if flag == "always":
-        return True
-    if flag == "never":
-        return False
-    if flag is None:
-        if env.get("NO_COLOR"):
-            return False
-        if env.get("FORCE_COLOR"):
-            return True
-    return stdout_is_tty and env.get("TERM") != "dumb"

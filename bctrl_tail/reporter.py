@@ -20,7 +20,7 @@ class Reporter:
         self._stream = stream
         self.quiet = quiet
         self.verbose = verbose
-        self._secret = secret
+        self._secret = secret if len(secret) >= 6 else ""  # redacting "a" would garble text
         self._held: list[str] | None = None
 
     def info(self, message: str) -> None:

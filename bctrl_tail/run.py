@@ -30,9 +30,8 @@ def execute(opts: Options) -> int:
     except TailError as exc:
         reporter.error(exc.lines())
         return exc.exit_code
-    reporter = Reporter(
-        sys.stderr, quiet=config.quiet, verbose=config.verbose, secret=config.api_key
-    )
+    secret = "" if config.demo else config.api_key
+    reporter = Reporter(sys.stderr, quiet=config.quiet, verbose=config.verbose, secret=secret)
     return follow(config, reporter)
 
 

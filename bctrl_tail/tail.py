@@ -37,7 +37,7 @@ def backoff_delay(
     failures: int, base: float, retry_after: float | None, rand: Callable[[], float]
 ) -> float:
     """base·2^(failures-1), capped at 30 s, ±20 % jitter; Retry-After is a floor."""
-    delay = min(MAX_DELAY, base * 2 ** max(0, failures - 1))
+    delay = min(MAX_DELAY, base * 2.0 ** max(0, failures - 1))
     delay = min(MAX_DELAY, delay * (0.8 + 0.4 * rand()))
     if retry_after is not None:
         delay = max(delay, retry_after)
