@@ -11,6 +11,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 KEY = "bctrl_test_secret_key_0123456789"
+
+
 def cli_command() -> list[str]:
     """The installed console script when there is one, else the module."""
     script = Path(sys.executable).with_name("bctrl-tail")

@@ -49,7 +49,9 @@ def test_run_id_stays_one_path_segment(sim: Simulator, run_id: str, raw_segment:
 
 def test_key_and_base_url_from_environment(sim: Simulator) -> None:
     sim.add_run(Run("run_1", EVENTS))
-    result = run_cli("run_1", key=None, env={"BCTRL_API_KEY": "k_env", "BCTRL_BASE_URL": sim.base_url})
+    result = run_cli(
+        "run_1", key=None, env={"BCTRL_API_KEY": "k_env", "BCTRL_BASE_URL": sim.base_url}
+    )
     assert result.code == 0, result.stderr
     assert sim.requests[0].headers["authorization"] == "Bearer k_env"
 
@@ -81,9 +83,7 @@ def test_api_key_option_wins_over_environment(sim: Simulator) -> None:
         (["--no-such-option"], "--no-such-option"),
     ],
 )
-def test_usage_errors_exit_2_and_send_nothing(
-    sim: Simulator, args: list[str], needle: str
-) -> None:
+def test_usage_errors_exit_2_and_send_nothing(sim: Simulator, args: list[str], needle: str) -> None:
     sim.add_run(Run("run_1", EVENTS))
     result = run_cli("run_1", "--base-url", sim.base_url, *args)
     assert result.code == 2

@@ -23,7 +23,7 @@ def events(n: int, **extra: object) -> list[dict[str, object]]:
 
 def test_jsonl_is_the_events_compact_one_per_line(sim: Simulator) -> None:
     evs = events(7)
-    evs[3]["message"] = "naïve ☃ \u2028 \"quoted\"\nnew line"
+    evs[3]["message"] = 'naïve ☃ \u2028 "quoted"\nnew line'
     sim.add_run(Run("run_1", evs))
     result = run_cli("run_1", "--base-url", sim.base_url, "-o", "jsonl")
     assert result.code == 0, result.stderr
