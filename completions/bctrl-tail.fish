@@ -1,0 +1,1 @@
+complete --command bctrl-tail --no-files --arguments "(env _BCTRL_TAIL_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) bctrl-tail)" --condition "env _BCTRL_TAIL_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) bctrl-tail"

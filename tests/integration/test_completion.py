@@ -1,0 +1,88 @@
+"""Shell completion: the committed scripts are current, and TAB requests return real values."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from bctrl_tail.events import CATEGORIES
+from tests.support import REPO, child_env, cli_command
+
+
+def test_completion_scripts_are_current() -> None:
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "make_completions.py"), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert proc.returncode == 0, proc.stdout + "\nrun: python scripts/make_completions.py"
+
+
+def complete(env: dict[str, str]) -> list[str]:
+    proc = subprocess.run(
+        cli_command(), capture_output=True, text=True, env=child_env(env), timeout=30
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.split()
+
+
+def test_bash_completes_the_nine_categories() -> None:
+    words = complete(
+        {
+            "_BCTRL_TAIL_COMPLETE": "complete_bash",
+            "COMP_WORDS": "bctrl-tail --category ",
+            "COMP_CWORD": "2",
+        }
+    )
+    assert words == list(CATEGORIES)
+
+
+@pytest.mark.parametrize(
+    ("option", "partial", "expected"),
+    [
+        ("--output", "", ["auto", "table", "pretty", "jsonl", "raw"]),
+        ("--color", "a", ["auto", "always"]),
+        ("--time-format", "", ["local", "utc", "iso", "relative"]),
+        ("--type", "captcha.", ["captcha.solve.started", "captcha.solve.succeeded",
+                                "captcha.solve.failed"]),
+    ],
+)  # fmt: skip
+def test_bash_completes_option_values(option: str, partial: str, expected: list[str]) -> None:
+    words = complete(
+        {
+            "_BCTRL_TAIL_COMPLETE": "complete_bash",
+            "COMP_WORDS": f"bctrl-tail {option} {partial}",
+            "COMP_CWORD": "2",
+        }
+    )
+    assert words == expected
+
+
+def test_zsh_and_fish_completion_requests_answer() -> None:
+    zsh = subprocess.run(
+        cli_command(),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=child_env(
+            {"_BCTRL_TAIL_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "bctrl-tail -c net"}
+        ),
+    )
+    assert '"network"' in zsh.stdout
+    fish = subprocess.run(
+        cli_command(),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=child_env(
+            {
+                "_BCTRL_TAIL_COMPLETE": "complete_fish",
+                "_TYPER_COMPLETE_FISH_ACTION": "get-args",
+                "_TYPER_COMPLETE_ARGS": "bctrl-tail -o ",
+            }
+        ),
+    )
+    assert fish.stdout.split() == ["auto", "table", "pretty", "jsonl", "raw"]
