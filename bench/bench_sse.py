@@ -1,0 +1,183 @@
+"""Benchmark bctrl_tail.sse.SSEDecoder against raw sseclient-py on the same bytes.
+
+Run from the repository root: ``python bench/bench_sse.py`` (about 20 s) or with ``--quick``
+for a smoke run. Not collected by pytest. It is the one place outside bctrl_tail/sse.py that
+imports sseclient, because raw sseclient-py is the baseline being measured.
+
+1. One huge data line arriving in 128-byte chunks: sseclient buffers with ``bytes +=`` per
+   chunk (quadratic), so by default it runs on a 4 MiB line and its 8 MiB time is estimated.
+2. Many ~350-byte JSON events in 64 KiB chunks: events per second, the common case.
+3. One block with many short data lines: sseclient joins them with ``str +=`` (quadratic).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from collections.abc import Callable
+from importlib.metadata import version
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from sseclient import SSEClient  # noqa: E402  # the raw baseline
+
+from bctrl_tail.sse import SSEDecoder  # noqa: E402
+
+MIB = 1024 * 1024
+
+
+def best_of(repeats: int, run: Callable[[], int]) -> tuple[float, int]:
+    """Fastest wall time of ``repeats`` runs (least disturbed by the machine), and the count."""
+    best = float("inf")
+    count = 0
+    for _ in range(repeats):
+        start = time.perf_counter()
+        count = run()
+        best = min(best, time.perf_counter() - start)
+    return best, count
+
+
+def chunked(stream: bytes, size: int) -> list[bytes]:
+    return [stream[i : i + size] for i in range(0, len(stream), size)]
+
+
+def ours(chunks: list[bytes]) -> int:
+    decoder = SSEDecoder()
+    count = 0
+    for chunk in chunks:
+        count += sum(1 for frame in decoder.feed(chunk) if frame.dispatch)
+    decoder.close()
+    return count
+
+
+def ours_data_len(chunks: list[bytes]) -> int:
+    decoder = SSEDecoder()
+    size = 0
+    for chunk in chunks:
+        size += sum(len(frame.data) for frame in decoder.feed(chunk))
+    return size
+
+
+def raw(chunks: list[bytes]) -> int:
+    return sum(1 for _ in SSEClient(iter(chunks)).events())
+
+
+def raw_data_len(chunks: list[bytes]) -> int:
+    return sum(len(event.data) for event in SSEClient(iter(chunks)).events())
+
+
+def huge_line(ours_mib: int, raw_mib: int) -> None:
+    print(f"\n1. one data line in 128-byte chunks ({ours_mib} MiB ours, {raw_mib} MiB sseclient)")
+
+    def stream(mib: int) -> list[bytes]:
+        return chunked(b"data: " + b"a" * (mib * MIB) + b"\n\n", 128)
+
+    if ours_mib != raw_mib:
+        big = stream(ours_mib)
+        t_big, size = best_of(3, lambda: ours_data_len(big))
+        assert size == ours_mib * MIB
+        print(f"   ours      {ours_mib:>3} MiB: {t_big:8.3f} s")
+    small = stream(raw_mib)
+    t_ours, size = best_of(3, lambda: ours_data_len(small))
+    assert size == raw_mib * MIB
+    t_raw, size = best_of(1, lambda: raw_data_len(small))
+    assert size == raw_mib * MIB
+    print(f"   ours      {raw_mib:>3} MiB: {t_ours:8.3f} s")
+    print(
+        f"   sseclient {raw_mib:>3} MiB: {t_raw:8.3f} s  (sseclient / ours = {t_raw / t_ours:.0f}x)"
+    )
+    if ours_mib != raw_mib:
+        scale = (ours_mib / raw_mib) ** 2
+        print(
+            f"   sseclient {ours_mib:>3} MiB: ~{t_raw * scale:7.1f} s  not run: quadratic, "
+            f"estimated as the {raw_mib} MiB time x {scale:.0f} (--raw-mib {ours_mib} to measure)"
+        )
+
+
+def json_payload(index: int) -> str:
+    """A run-event-like JSON object of about 350 bytes."""
+    return json.dumps(
+        {
+            "id": f"evt_{index:010d}",
+            "type": "network.response",
+            "category": "network",
+            "time": "2026-11-28T16:45:00.123Z",
+            "runId": "run_8f14e45fceea167a5a36dedd4bea2543",
+            "data": {
+                "method": "GET",
+                "status": 200,
+                "url": f"https://example.com/api/v1/items/{index}?page=3&sort=desc&fields=a,b,c",
+                "mimeType": "application/json",
+                "durationMs": 12.5,
+                "fromCache": False,
+                "requestId": f"req_{index:08d}",
+            },
+        },
+        separators=(",", ":"),
+    )
+
+
+def many_events(count: int, repeats: int) -> None:
+    blocks = [
+        f"id: {i}\nevent: run.event\ndata: {json_payload(i)}\n\n".encode() for i in range(count)
+    ]
+    stream = b"".join(blocks)
+    data_size = sum(len(json_payload(i)) for i in range(0, count, max(1, count // 100)))
+    data_size //= len(range(0, count, max(1, count // 100)))
+    chunks = chunked(stream, 64 * 1024)
+    print(
+        f"\n2. {count:,} events ({len(stream) / count:.0f} bytes per block, ~{data_size} bytes "
+        f"of JSON data) in 64 KiB chunks, best of {repeats}"
+    )
+    t_ours, n_ours = best_of(repeats, lambda: ours(chunks))
+    t_raw, n_raw = best_of(repeats, lambda: raw(chunks))
+    assert n_ours == n_raw == count, (n_ours, n_raw)
+    print(f"   ours      {count / t_ours:>10,.0f} events/s  ({t_ours:.3f} s)")
+    print(f"   sseclient {count / t_raw:>10,.0f} events/s  ({t_raw:.3f} s)")
+    print(f"   ours / sseclient throughput = {t_raw / t_ours:.2f}")
+
+
+def many_lines(lines: int) -> None:
+    block = b"".join(b"data: " + b"b" * 94 + b"\n" for _ in range(lines)) + b"\n"
+    size = lines * 95 - 1
+    print(f"\n3. one block of {lines:,} data lines of 100 bytes ({len(block) / MIB:.1f} MiB)")
+    t_ours, got = best_of(3, lambda: ours_data_len([block]))
+    assert got == size
+    t_raw, got = best_of(1, lambda: raw_data_len([block]))
+    assert got == size
+    print(f"   ours      {t_ours:8.3f} s")
+    print(f"   sseclient {t_raw:8.3f} s  (sseclient / ours = {t_raw / t_ours:.0f}x)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, a smoke run")
+    parser.add_argument(
+        "--raw-mib",
+        type=int,
+        default=4,
+        help="size of the huge line for raw sseclient (quadratic: 8 takes ~30 s; default 4)",
+    )
+    args = parser.parse_args()
+    print(
+        f"Python {platform.python_version()} ({platform.machine()}), "
+        f"sseclient-py {version('sseclient-py')}" + ("  [--quick]" if args.quick else "")
+    )
+    if args.quick:
+        huge_line(ours_mib=1, raw_mib=1)
+        many_events(count=5_000, repeats=1)
+        many_lines(lines=1_000)
+    else:
+        huge_line(ours_mib=8, raw_mib=args.raw_mib)
+        many_events(count=200_000, repeats=3)
+        many_lines(lines=16_000)
+
+
+if __name__ == "__main__":
+    main()

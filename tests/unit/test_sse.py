@@ -1,0 +1,360 @@
+"""Tests for bctrl_tail.sse: the shared SSE vectors under every chunking, plus the fixes.
+
+The vectors come from the WHATWG spec, web-platform-tests and sseclient-py's own tests; a
+decoder that depends on how the bytes were chunked is wrong, so each vector is fed whole, one
+byte at a time and split at every point.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import bctrl_tail.sse as sse_module
+from bctrl_tail.sse import Frame, SSEDecoder
+
+VECTORS_PATH = Path(__file__).resolve().parents[2].parent / "shared" / "sse-vectors.json"
+
+
+def _load_vectors() -> tuple[list[dict[str, Any]], str | None]:
+    # A missing file must fail test_vectors_file_is_present, not skip silently or break the
+    # collection of every other test module.
+    try:
+        vectors = json.loads(VECTORS_PATH.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return [], f"cannot load {VECTORS_PATH}: {exc}"
+    return vectors, None
+
+
+VECTORS, VECTORS_ERROR = _load_vectors()
+VECTOR_IDS = [vector["name"] for vector in VECTORS]
+CHUNKED_VECTORS = [vector for vector in VECTORS if "chunks_hex" in vector]
+
+
+def stream_of(vector: dict[str, Any]) -> bytes:
+    """The vector's bytes: ``stream_hex`` is authoritative when present."""
+    if "stream_hex" in vector:
+        return bytes.fromhex(vector["stream_hex"])
+    return str(vector["stream"]).encode("utf-8")
+
+
+def decode(chunks: list[bytes], last_event_id: str = "") -> tuple[list[Frame], SSEDecoder]:
+    decoder = SSEDecoder(last_event_id)
+    frames: list[Frame] = []
+    for chunk in chunks:
+        frames.extend(decoder.feed(chunk))
+    frames.extend(decoder.close())
+    return frames, decoder
+
+
+def check_vector(vector: dict[str, Any], chunks: list[bytes]) -> None:
+    assert b"".join(chunks) == stream_of(vector)
+    frames, decoder = decode(chunks)
+    dispatched = [{"type": f.event, "data": f.data, "id": f.id} for f in frames if f.dispatch]
+    where = f"{vector['name']} chunked as {[len(chunk) for chunk in chunks]}"
+    assert dispatched == vector["events"], where
+    if "last_event_id_after" in vector:
+        assert decoder.last_event_id == vector["last_event_id_after"], where
+    if "reconnection_time_ms" in vector:
+        assert decoder.retry_ms == vector["reconnection_time_ms"], where
+
+
+def test_vectors_file_is_present() -> None:
+    assert VECTORS_ERROR is None, VECTORS_ERROR
+    assert len(VECTORS) >= 30
+    assert "derived-id-only-block-then-data" in VECTOR_IDS
+
+
+@pytest.mark.parametrize("vector", VECTORS, ids=VECTOR_IDS)
+def test_vector_whole(vector: dict[str, Any]) -> None:
+    check_vector(vector, [stream_of(vector)])
+
+
+@pytest.mark.parametrize("vector", VECTORS, ids=VECTOR_IDS)
+def test_vector_one_byte_at_a_time(vector: dict[str, Any]) -> None:
+    stream = stream_of(vector)
+    check_vector(vector, [stream[i : i + 1] for i in range(len(stream))])
+
+
+@pytest.mark.parametrize("vector", VECTORS, ids=VECTOR_IDS)
+def test_vector_every_two_way_split(vector: dict[str, Any]) -> None:
+    stream = stream_of(vector)
+    for cut in range(len(stream) + 1):
+        check_vector(vector, [stream[:cut], stream[cut:]])
+
+
+@pytest.mark.parametrize("vector", VECTORS, ids=VECTOR_IDS)
+def test_vector_three_way_splits(vector: dict[str, Any]) -> None:
+    """Every pair of cut points for short vectors, a fixed random sample for long ones."""
+    stream = stream_of(vector)
+    size = len(stream)
+    if size <= 64:
+        pairs = [(a, b) for a in range(size + 1) for b in range(a, size + 1)]
+    else:
+        rng = random.Random(size)
+        pairs = [(rng.randint(0, size), rng.randint(0, size)) for _ in range(300)]
+    for first, second in pairs:
+        a, b = min(first, second), max(first, second)
+        check_vector(vector, [stream[:a], stream[a:b], stream[b:]])
+
+
+@pytest.mark.parametrize("vector", VECTORS, ids=VECTOR_IDS)
+def test_vector_in_128_byte_chunks(vector: dict[str, Any]) -> None:
+    stream = stream_of(vector)
+    check_vector(vector, [stream[i : i + 128] for i in range(0, len(stream), 128)])
+
+
+@pytest.mark.parametrize("vector", CHUNKED_VECTORS, ids=[v["name"] for v in CHUNKED_VECTORS])
+def test_vector_given_chunking(vector: dict[str, Any]) -> None:
+    check_vector(vector, [bytes.fromhex(chunk) for chunk in vector["chunks_hex"]])
+
+
+def test_invalid_utf8_becomes_replacement_characters() -> None:
+    frames, _ = decode([b"event: e\xff\nid: i\xc3\ndata: a\xffb\xc3\n", b"data: \xe2\x82\n\n"])
+    (frame,) = frames
+    assert frame.event == "e\ufffd"
+    assert frame.id == "i\ufffd"
+    assert frame.data == "a\ufffdb\ufffd\n\ufffd"
+    # raw is documented as already repaired, so it is always valid UTF-8
+    assert (
+        frame.raw == "event: e\ufffd\nid: i\ufffd\ndata: a\ufffdb\ufffd\ndata: \ufffd\n\n".encode()
+    )
+
+
+def test_multibyte_character_split_across_chunks_is_kept() -> None:
+    frames, _ = decode([b"data: \xe2", b"\x82", b"\xac\n\n"])
+    assert [f.data for f in frames] == ["\u20ac"]
+
+
+def test_cr_ending_a_chunk_and_lf_starting_the_next_are_one_line_end() -> None:
+    decoder = SSEDecoder()
+    assert decoder.feed(b"data: a\r") == []
+    assert decoder.feed(b"\ndata: b\r") == []
+    (frame,) = decoder.feed(b"\n\r\n")
+    assert frame.data == "a\nb"
+    assert frame.raw == b"data: a\ndata: b\n\n"
+    # and a lone CR at a chunk end followed by a CR is a line end then a blank line
+    assert [f.data for f in decoder.feed(b"data: c\r")] == []
+    assert [f.data for f in decoder.feed(b"\rdata: d\n\n")] == ["c", "d"]
+
+
+def test_unfinished_block_is_discarded_at_close() -> None:
+    decoder = SSEDecoder()
+    frames = decoder.feed(b"id: 1\ndata: 1\n\nid: 2\ndata: 2\n")
+    assert [(f.data, f.id) for f in frames] == [("1", "1")]
+    assert decoder.feed(b"data: still 2") == []
+    assert decoder.close() == []
+    assert decoder.last_event_id == "1"  # the unfinished block's id never took effect
+
+
+def test_retry_of_unfinished_block_counts_at_close() -> None:
+    """The spec applies retry when its line is parsed; only complete lines count."""
+    decoder = SSEDecoder()
+    decoder.feed(b"retry: 700\ndata: x\nretry: 900")
+    decoder.close()
+    assert decoder.retry_ms == 700
+
+
+def test_nul_id_is_ignored_and_previous_id_kept() -> None:
+    frames, decoder = decode([b"id: 1\ndata: a\n\nid: x\x00y\ndata: b\n\nid: \x00\n\n"], "0")
+    assert [(f.data, f.id, f.has_id, f.dispatch) for f in frames] == [
+        ("a", "1", True, True),
+        ("b", "1", False, True),
+        ("", "1", False, False),
+    ]
+    assert decoder.last_event_id == "1"
+
+
+def test_nul_id_line_does_not_hide_a_valid_id_line_in_same_block() -> None:
+    (frame,), _ = decode([b"id: 7\nid: \x00\ndata: a\n\n"])
+    assert (frame.id, frame.has_id) == ("7", True)
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (b"retry: 100", 100),
+        (b"retry:100", 100),
+        (b"retry: 0", 0),
+        (b"retry: 007", 7),
+        (b"retry: 1\nretry: 2", 2),
+        (b"retry: 1\nretry: 2\nretry: x", 2),
+        (b"retry: 1e3", None),
+        (b"retry: -1", None),
+        (b"retry: +5", None),
+        (b"retry:  2000", None),  # two spaces: the value is " 2000"
+        (b"retry: 5 ", None),
+        (b"retry: 1.5", None),
+        (b"retry: \xef\xbc\x91", None),  # FULLWIDTH DIGIT ONE: a digit, but not ASCII
+        (b"retry: \xd9\xa3", None),  # ARABIC-INDIC DIGIT THREE
+        (b"retry", None),
+        (b"retry:", None),
+        (b"retryx: 5", None),
+        (b"retry: " + b"9" * 5000, int("9" * 18)),  # clamped, not a ValueError from int()
+    ],
+    ids=lambda value: value.decode("utf-8", "replace")[:24] if isinstance(value, bytes) else "",
+)
+def test_retry_only_ascii_digits(lines: bytes, expected: int | None) -> None:
+    frames, decoder = decode([lines + b"\ndata: x\n\n"])
+    assert frames[0].retry == expected
+    assert decoder.retry_ms == expected
+
+
+def test_retry_persists_across_blocks_and_applies_without_data() -> None:
+    frames, decoder = decode([b"retry: 300\n\ndata: x\n\nretry: bad\ndata: y\n\n"])
+    assert [(f.retry, f.dispatch) for f in frames] == [(300, False), (None, True), (None, True)]
+    assert decoder.retry_ms == 300
+
+
+def test_comment_only_block_is_a_non_dispatched_frame() -> None:
+    (frame,), _ = decode([b": keep-alive\n\n"])
+    assert frame == Frame(
+        event="message",
+        data="",
+        id="",
+        has_id=False,
+        retry=None,
+        dispatch=False,
+        raw=b": keep-alive\n\n",
+    )
+
+
+def test_id_only_block_sets_id_without_dispatch() -> None:
+    frames, _ = decode([b"id: 5\n\ndata: x\n\n"], "4")
+    assert [(f.id, f.has_id, f.dispatch, f.data) for f in frames] == [
+        ("5", True, False, ""),
+        ("5", False, True, "x"),
+    ]
+
+
+def test_last_event_id_carried_over_from_previous_connection() -> None:
+    frames, decoder = decode([b"data: x\n\n"], "41")
+    assert [(f.id, f.has_id) for f in frames] == [("41", False)]
+    assert decoder.last_event_id == "41"
+
+
+def test_raw_of_crlf_block() -> None:
+    (frame,), _ = decode([b"event: e\r\nid: 9\r\n: note\r\ndata: x\r\ndata: y\r\n\r\n"])
+    assert frame.raw == b"event: e\nid: 9\n: note\ndata: x\ndata: y\n\n"
+    assert (frame.event, frame.data, frame.id, frame.has_id) == ("e", "x\ny", "9", True)
+
+
+def test_extra_blank_lines_produce_nothing() -> None:
+    frames, _ = decode([b"\n\r\n\rdata: a\n\n\n\r\n\rdata: b\r\r\r"])
+    assert [(f.data, f.raw) for f in frames] == [("a", b"data: a\n\n"), ("b", b"data: b\n\n")]
+
+
+def test_bom_prefix_that_is_not_a_bom_is_kept() -> None:
+    """EF BB then 'd' is not a BOM: nothing is stripped, so the field name is garbage."""
+    frames, _ = decode([b"\xef", b"\xbbdata: x\n\ndata: y\n\n"])
+    assert [(f.dispatch, f.data) for f in frames] == [(False, ""), (True, "y")]
+
+
+def test_bom_split_across_chunks_is_stripped_once() -> None:
+    frames, _ = decode([b"\xef", b"", b"\xbb", b"\xbf", b"data: x\n\n"])
+    assert [(f.data, f.raw) for f in frames] == [("x", b"data: x\n\n")]
+
+
+def test_huge_line_in_small_chunks() -> None:
+    """8 MB in 128-byte chunks: correctness only; bench/bench_sse.py measures the speed."""
+    size = 8 * 1024 * 1024
+    stream = b"data: " + b"a" * size + b"\n\n"
+    decoder = SSEDecoder()
+    frames: list[Frame] = []
+    for start in range(0, len(stream), 128):
+        frames.extend(decoder.feed(stream[start : start + 128]))
+    assert len(frames) == 1
+    assert frames[0].data == "a" * size
+    assert frames[0].raw == stream
+
+
+def test_block_with_many_lines() -> None:
+    """Many lines in one block go to sseclient in groups; the result must not show it."""
+    lines = [b"event: first", b"id: a"]
+    lines += [b"data: %d" % i for i in range(5000)]
+    lines += [b": comment", b"event: message", b"retry: 250", b"id: b", b"data", b"retry: x"]
+    lines += [b"data: %d" % i for i in range(5000, 6000)]
+    (frame,), decoder = decode([b"\n".join(lines) + b"\n\n"])
+    expected = [str(i) for i in range(5000)] + [""] + [str(i) for i in range(5000, 6000)]
+    assert frame.data == "\n".join(expected)
+    assert (frame.event, frame.id, frame.has_id, frame.retry) == ("message", "b", True, 250)
+    assert decoder.retry_ms == 250
+
+
+def test_block_with_many_lines_and_no_data() -> None:
+    stream = b"\n".join([b"event: e", *[b": c%d" % i for i in range(3000)], b"id: z"]) + b"\n\n"
+    (frame,), _ = decode([stream])
+    assert (frame.dispatch, frame.data, frame.event, frame.id) == (False, "", "e", "z")
+
+
+# A small spec-following decoder, line by line, to compare against on random streams.
+
+
+def reference_decode(stream: bytes, last_id: str) -> tuple[list[tuple[Any, ...]], str, int | None]:
+    if stream.startswith(b"\xef\xbb\xbf"):
+        stream = stream[3:]
+    text = stream.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")[:-1]  # an unterminated last line is never processed
+    frames: list[tuple[Any, ...]] = []
+    data: list[str] = []
+    event, buffer_id, has_id, in_block = "", last_id, False, False
+    retry: int | None = None
+    block_retry: int | None = None
+    for line in lines:
+        if not line:
+            if in_block:
+                last_id = buffer_id
+                frames.append(
+                    (event or "message", "\n".join(data), last_id, has_id, block_retry, bool(data))
+                )
+            data, event, has_id, in_block, block_retry = [], "", False, False, None
+            continue
+        in_block = True
+        name, _, value = line.partition(":")
+        value = value.removeprefix(" ")
+        if name == "event":
+            event = value
+        elif name == "data":
+            data.append(value)
+        elif name == "id" and "\x00" not in value:
+            buffer_id, has_id = value, True
+        elif name == "retry" and value and all(c in "0123456789" for c in value):
+            retry = block_retry = int(value)
+    return frames, last_id, retry
+
+
+ATOMS = [
+    *(b"data", b"data:", b"data: ", b"datax", b"x", b" ", b":", b": c", b"id", b"id:", b"id: 7"),
+    *(b"event", b"event:", b" e", b"retry", b"retry:", b"retry: 12", b"12", b"\x00"),
+    *(b"\xc3\xb8", b"\xff", b"\xc3", b"\xef\xbb\xbf", b"\r", b"\n", b"\r\n", b"\n\n", b"\r\r"),
+]
+
+
+@pytest.mark.parametrize("group_lines", [None, 1, 2], ids=["default", "groups-of-1", "groups-of-2"])
+def test_random_streams_match_reference(group_lines: int | None, monkeypatch: Any) -> None:
+    """Random streams and chunkings; small groups force the many-lines path on every block."""
+    if group_lines is not None:
+        monkeypatch.setattr(sse_module, "_GROUP_LINES", group_lines)
+        monkeypatch.setattr(sse_module, "_GROUP_MIN_LINES", 1)
+        monkeypatch.setattr(sse_module, "_GROUP_MIN_BYTES", 0)
+    rng = random.Random(20240601 + (group_lines or 0))
+    for _ in range(1500):
+        stream = b"".join(rng.choice(ATOMS) for _ in range(rng.randint(0, 30)))
+        if rng.random() < 0.2:
+            stream = b"\xef\xbb\xbf" + stream
+        cuts = sorted(rng.randint(0, len(stream)) for _ in range(rng.randint(0, 5)))
+        chunks = [stream[a:b] for a, b in zip([0, *cuts], [*cuts, len(stream)], strict=True)]
+        frames, decoder = decode(chunks, "init")
+        got = [(f.event, f.data, f.id, f.has_id, f.retry, f.dispatch) for f in frames]
+        assert (got, decoder.last_event_id, decoder.retry_ms) == reference_decode(stream, "init"), (
+            chunks
+        )
+        for frame in frames:
+            assert frame.raw.endswith(b"\n\n")
+            assert b"\r" not in frame.raw
+            assert not frame.raw.startswith(b"\n")
+            frame.raw.decode("utf-8")
