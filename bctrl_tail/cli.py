@@ -34,13 +34,12 @@ KNOWN_TYPES = (
 EXAMPLES = """\
 Examples:
 
-  bctrl-tail --demo                             watch a simulated run, no key needed
-  bctrl-tail run_123                            live table in a terminal
-  bctrl-tail run_123 -o jsonl | jq -r .type     JSON lines for scripts
-  bctrl-tail run_123 -c network --grep failed   failed network requests only
-  bctrl-tail run_123 --exit-status --timeout 600
-                                                wait for the run in CI
-  bctrl-tail run_123 --cursor-file .cursor      resume where the last tail stopped
+  bctrl-tail --demo                          a simulated run, no key needed
+  bctrl-tail run_123                         live table in a terminal
+  bctrl-tail run_123 | jq -r .type           JSON lines when piped
+  bctrl-tail run_123 -c network -o pretty    network events as coloured lines
+  bctrl-tail run_123 --exit-status --timeout 600   wait for the run in CI
+  bctrl-tail run_123 --cursor-file .cursor   resume where the last tail stopped
 """
 
 SOURCE = "Source"
@@ -106,6 +105,7 @@ def tail(
         bool,
         typer.Option(
             "--allow-http",
+            metavar="",
             rich_help_panel=SOURCE,
             help="Allow sending the key over plain http to a non-loopback host.",
         ),
@@ -114,6 +114,7 @@ def tail(
         bool,
         typer.Option(
             "--demo",
+            metavar="",
             rich_help_panel=SOURCE,
             help="Tail a simulated run from the built-in simulator.",
         ),
@@ -245,12 +246,22 @@ def tail(
     ] = "local",
     quiet: Annotated[
         bool,
-        typer.Option("-q", "--quiet", rich_help_panel=OUTPUT, help="Nothing on stderr but errors."),
+        typer.Option(
+            "-q",
+            "--quiet",
+            metavar="",
+            rich_help_panel=OUTPUT,
+            help="Nothing on stderr but errors.",
+        ),
     ] = False,
     verbose: Annotated[
         bool,
         typer.Option(
-            "-v", "--verbose", rich_help_panel=OUTPUT, help="Connection diagnostics on stderr."
+            "-v",
+            "--verbose",
+            metavar="",
+            rich_help_panel=OUTPUT,
+            help="Connection diagnostics on stderr.",
         ),
     ] = False,
     max_events: Annotated[
@@ -289,6 +300,7 @@ def tail(
         bool,
         typer.Option(
             "--exit-status",
+            metavar="",
             rich_help_panel=STOPPING,
             help="Exit 3 when the run ends without success.",
         ),
@@ -324,7 +336,11 @@ def tail(
     version: Annotated[
         bool,
         typer.Option(
-            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+            "--version",
+            metavar="",
+            callback=_version,
+            is_eager=True,
+            help="Print the version and exit.",
         ),
     ] = False,
 ) -> int:
