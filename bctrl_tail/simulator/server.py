@@ -1,0 +1,162 @@
+"""The simulator: a bctrl-compatible SSE server on the standard library's http.server."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import socketserver
+import sys
+import threading
+from http.server import ThreadingHTTPServer
+from types import TracebackType
+
+from bctrl_tail.simulator.handler import Handler
+from bctrl_tail.simulator.model import RecordedRequest, Response, Run
+from bctrl_tail.simulator.stream import RunState
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], simulator: Simulator) -> None:
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        self.simulator = simulator
+        super().__init__(address, Handler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind does a reverse DNS look-up (getfqdn) that can be slow: skip it.
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name = str(host)
+        self.server_port = int(port)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A client that resets its connection is normal; anything else gets one line, no
+        # traceback (which could show request data).
+        exc = sys.exc_info()[1]
+        if not isinstance(exc, OSError):
+            self.simulator.log(f"internal error: {type(exc).__name__}: {exc}")
+
+
+class Simulator:
+    """A bctrl-compatible SSE server for tests, ``bctrl-tail --demo`` and manual trials.
+
+    Serves ``GET /v2/runs/{id}/events/stream`` for the runs added with :meth:`add_run`, on a
+    daemon thread, one thread per connection. ``stop()`` closes every open connection and wakes
+    every wait (pacing, heartbeats, stalls, gates) through :attr:`shutdown_event`.
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        require_key: str | None = None,
+        quiet: bool = True,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.require_key = require_key
+        self.quiet = quiet
+        self.fixed_response: Response | None = None  # when set, every request gets this answer
+        self.requests: list[RecordedRequest] = []
+        self.shutdown_event = threading.Event()
+        self._states: dict[str, RunState] = {}
+        self._lock = threading.Lock()
+        self._requests_changed = threading.Condition(self._lock)
+        self._connections: set[socket.socket] = set()
+        self._server: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._bound_port: int | None = None
+
+    # -- runs and requests -----------------------------------------------------------------------
+
+    def add_run(self, run: Run) -> None:
+        """Serve ``run``, replacing a run with the same id (and resetting its fault state)."""
+        with self._lock:
+            self._states[run.run_id] = RunState(run)
+
+    @property
+    def runs(self) -> dict[str, Run]:
+        with self._lock:
+            return {run_id: state.run for run_id, state in self._states.items()}
+
+    def _state(self, run_id: str) -> RunState | None:
+        with self._lock:
+            return self._states.get(run_id)
+
+    def _record(self, request: RecordedRequest) -> None:
+        with self._requests_changed:
+            self.requests.append(request)
+            self._requests_changed.notify_all()
+
+    def wait_for_requests(self, n: int, timeout: float) -> bool:
+        """Block until at least ``n`` requests were received; False on timeout."""
+        with self._requests_changed:
+            return self._requests_changed.wait_for(lambda: len(self.requests) >= n, timeout)
+
+    def log(self, line: str) -> None:
+        """One diagnostic line on stderr (never headers, never a key)."""
+        sys.stderr.write(f"[simulator] {line}\n")
+        sys.stderr.flush()
+
+    def _track(self, connection: socket.socket, add: bool) -> None:
+        with self._lock:
+            if add:
+                self._connections.add(connection)
+            else:
+                self._connections.discard(connection)
+
+    # -- life cycle ------------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """``http://HOST:PORT``: the real port once started."""
+        host = self.host
+        port = self._bound_port if self._bound_port is not None else self.port
+        return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+    def start(self) -> Simulator:
+        """Listen and serve in a daemon thread. Raises OSError when the address is unusable."""
+        if self._server is not None:
+            raise RuntimeError("simulator already started")
+        self.shutdown_event.clear()
+        self._server = _HTTPServer((self.host, self.port), self)
+        self._bound_port = int(self._server.server_address[1])
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="bctrl-simulator",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close every open connection, promptly. Idempotent."""
+        self.shutdown_event.set()
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        with self._lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> Simulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
