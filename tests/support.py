@@ -39,6 +39,7 @@ def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env.pop("NO_COLOR", None)
     env.pop("FORCE_COLOR", None)
     env["PYTHONUNBUFFERED"] = "1"
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env.update(extra or {})
     return env
 

@@ -1,0 +1,114 @@
+"""The README's shell examples run against the simulator, and its tables match the code."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bctrl_tail.errors import ExitCode
+from bctrl_tail.simulator import Simulator, demo_run
+from tests.support import REPO, child_env
+
+README = (REPO / "README.md").read_text(encoding="utf-8")
+SKIP_PREFIXES = ("pip ", "pipx ", "uv ", "ruff ")
+
+
+def blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def runnable(block: str) -> str:
+    """The block as a script: installs skipped (CI runs those), demos sped up, port made free."""
+    lines = [ln for ln in block.splitlines() if ln.strip() and not ln.startswith(SKIP_PREFIXES)]
+    script = "\n".join(lines)
+    script = re.sub(r"--demo(?! --demo-speed)", "--demo --demo-speed 200", script)
+    return script.replace("8787", str(free_port()))
+
+
+SH_BLOCKS = [b for b in blocks("sh") if runnable(b).strip()]
+
+
+@pytest.fixture
+def api() -> Iterator[Simulator]:
+    with Simulator() as server:
+        server.add_run(demo_run("run_123", speed=200))
+        yield server
+
+
+def run_script(script: str, api: Simulator, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    env = child_env({"BCTRL_API_KEY": "bctrl_readme", "BCTRL_BASE_URL": api.base_url})
+    wrapped = "set -euo pipefail\ntrap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n" + script
+    return subprocess.run(
+        ["bash", "-c", wrapped],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def test_the_readme_opens_with_the_two_commands() -> None:
+    first = blocks("sh")[0].strip().splitlines()
+    assert first == ["pip install . && bctrl-tail --demo", "pip install -e '.[test]' && pytest"]
+
+
+@pytest.mark.parametrize("block", SH_BLOCKS, ids=[b.splitlines()[0][:40] for b in SH_BLOCKS])
+def test_shell_examples_run(block: str, api: Simulator, tmp_path: Path) -> None:
+    proc = run_script(runnable(block), api, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "error:" not in proc.stderr
+    json_lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    for line in json_lines:
+        assert isinstance(json.loads(line), dict)
+    if "jq -c" in block:
+        assert json_lines, "the network recipe found no failed request in the demo"
+        assert all(
+            json.loads(ln)["type"] == "network.failed" or json.loads(ln).get("status") == "failed"
+            for ln in json_lines
+        )
+    if "--cursor-file" in block:
+        assert (tmp_path / "run_123.cursor").read_text().strip().startswith("evt_")
+        assert len((tmp_path / "run_123.jsonl").read_text().splitlines()) > 10
+
+
+def test_github_actions_step_runs(api: Simulator, tmp_path: Path) -> None:
+    (yaml,) = blocks("yaml")
+    command = re.search(r"run: (.*)", yaml)
+    assert command is not None
+    proc = run_script("RUN_ID=run_123\n" + command.group(1), api, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "ended: completed" in proc.stderr
+
+
+def test_exit_code_table_matches_the_enum() -> None:
+    section = README.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
+    codes = {int(m) for m in re.findall(r"^\| (\d+) \|", section, flags=re.M)}
+    assert codes == {int(code) for code in ExitCode}
+
+
+def test_options_table_lists_every_option() -> None:
+    from typer.main import get_command
+
+    from bctrl_tail.cli import app
+
+    section = README.split("## Options", 1)[1].split("\n## ", 1)[0]
+    command = get_command(app)
+    for param in command.params:
+        for name in getattr(param, "opts", []):
+            if name.startswith("--"):
+                assert f"`{name}" in section or f", {name}" in section, name
