@@ -128,8 +128,8 @@ def normalize_base_url(raw: str, *, allow_http: bool) -> str:
         raise UsageError(f"invalid --base-url {raw!r}: bad port") from None
     if parts.scheme == "http" and not allow_http and not is_loopback(parts.hostname):
         raise UsageError(
-            f"refusing to send the API key over plain http to {parts.hostname}",
-            detail="use https, or pass --allow-http if you really mean it",
+            f"refusing to send the API key over plain http to {parts.hostname}: "
+            "use https, or pass --allow-http"
         )
     return text
 

@@ -1,0 +1,133 @@
+"""Config: every flag and variable validated in one place, before anything is sent."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from bctrl_tail.config import Options, build_config, normalize_base_url, parse_duration
+from bctrl_tail.errors import AuthError, ExitCode, UsageError
+
+NOW = dt.datetime(2026, 6, 25, 12, 0, tzinfo=dt.timezone.utc)
+ENV = {"BCTRL_API_KEY": "bctrl_k"}
+
+
+def build(env: dict[str, str] | None = None, tty: bool = False, **kw: object):  # type: ignore[no-untyped-def]
+    opts = Options(run_id=kw.pop("run_id", "run_1"), **kw)  # type: ignore[arg-type]
+    return build_config(opts, env=ENV if env is None else env, stdout_is_tty=tty, now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("https://api.bctrl.ai", "https://api.bctrl.ai"),
+        ("https://api.bctrl.ai/", "https://api.bctrl.ai"),
+        ("https://api.bctrl.ai/v2", "https://api.bctrl.ai"),
+        ("https://api.bctrl.ai/v2/", "https://api.bctrl.ai"),
+        ("  https://gw.example.com/prefix/v2//  ", "https://gw.example.com/prefix"),
+        ("http://localhost:8787", "http://localhost:8787"),
+        ("http://127.0.0.9:1/", "http://127.0.0.9:1"),
+        ("http://[::1]:8787/v2", "http://[::1]:8787"),
+    ],
+)
+def test_base_url_normalised(raw: str, expected: str) -> None:
+    assert normalize_base_url(raw, allow_http=False) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["http://api.example.com", "http://10.0.0.1:8787", "http://localhost.evil.com"],
+)
+def test_plain_http_to_remote_needs_allow_http(raw: str) -> None:
+    with pytest.raises(UsageError, match="--allow-http"):
+        normalize_base_url(raw, allow_http=False)
+    assert normalize_base_url(raw, allow_http=True) == raw
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["ftp://x", "api.bctrl.ai", "https://", "https://u:p@host", "https://h?x=1", "http://h:99999"],
+)
+def test_bad_base_urls(raw: str) -> None:
+    with pytest.raises(UsageError):
+        normalize_base_url(raw, allow_http=True)
+
+
+def test_base_url_from_environment_and_flag_wins() -> None:
+    env = {**ENV, "BCTRL_BASE_URL": "http://localhost:8787/v2"}
+    assert build(env=env).base_url == "http://localhost:8787"
+    assert build(env=env, base_url="https://x.example").base_url == "https://x.example"
+
+
+def test_stream_url_keeps_the_run_id_in_one_segment() -> None:
+    assert build(run_id="a/b").stream_url.endswith("/v2/runs/a%2Fb/events/stream")
+    assert build(run_id="..").stream_url.endswith("/v2/runs/%2E%2E/events/stream")
+    assert build(run_id="é").stream_url.endswith("/v2/runs/%C3%A9/events/stream")
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("90s", 90), ("5m", 300), ("2h", 7200), ("1d", 86400), ("250ms", 0.25), ("7", 7)],
+)
+def test_durations(text: str, seconds: float) -> None:
+    assert parse_duration(text, "--since") == seconds
+
+
+def test_since_relative_and_absolute() -> None:
+    assert build(since="5m").since == NOW - dt.timedelta(minutes=5)
+    assert build(since="2026-06-25T11:00:00Z").since == dt.datetime(
+        2026, 6, 25, 11, tzinfo=dt.timezone.utc
+    )
+
+
+def test_lists_split_on_commas_and_categories_are_checked() -> None:
+    config = build(types=("a,b", " c "), categories=("Network, console",))
+    assert config.types == ("a", "b", "c")
+    assert config.categories == ("network", "console")
+    with pytest.raises(UsageError, match="runtime command network"):
+        build(categories=("net",))
+
+
+def test_connection_id_is_canonical() -> None:
+    config = build(connection_id="{5F0C2A7E8D3B4C1E9A6F2B7D9E4C1A30}")
+    assert config.connection_id == "5f0c2a7e-8d3b-4c1e-9a6f-2b7d9e4c1a30"
+
+
+def test_output_auto_follows_the_terminal() -> None:
+    assert build(tty=True).output == "table"
+    assert build(tty=False).output == "jsonl"
+    assert build(tty=True, output="raw").output == "raw"
+
+
+def test_key_rules() -> None:
+    with pytest.raises(AuthError) as missing:
+        build(env={})
+    assert missing.value.exit_code == ExitCode.AUTH
+    assert build(env={}, api_key="k_flag").api_key == "k_flag"
+    with pytest.raises(UsageError):
+        build(env={"BCTRL_API_KEY": "two words"})
+    assert "k_flag" not in repr(build(env={}, api_key="k_flag"))
+
+
+def test_demo_needs_no_key_and_defaults_the_run() -> None:
+    config = build(env={}, run_id=None, demo=True)
+    assert config.run_id == "run_demo"
+    assert config.demo
+
+
+def test_cursor_file(tmp_path: Path) -> None:
+    path = tmp_path / "c"
+    assert build(cursor_file=str(path)).cursor is None
+    path.write_text("evt_9\n")
+    assert build(cursor_file=str(path)).cursor == "evt_9"
+    assert build(cursor_file=str(path), cursor="evt_1").cursor == "evt_1"
+    path.write_text("a\nb\n")
+    with pytest.raises(UsageError, match=str(path)):
+        build(cursor_file=str(path))
+    path.write_bytes(b"\xff\xfe")
+    with pytest.raises(UsageError, match="not UTF-8"):
+        build(cursor_file=str(path))
+    with pytest.raises(UsageError, match="cannot read"):
+        build(cursor_file=str(tmp_path))
