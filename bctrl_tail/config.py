@@ -231,7 +231,10 @@ def build_config(
         raise UsageError("missing RUN_ID", detail="usage: bctrl-tail [OPTIONS] RUN_ID (or --demo)")
     output = _choice(opts.output, OUTPUTS, "--output")
     if output == "auto":
-        output = "table" if stdout_is_tty else "jsonl"
+        # a dumb terminal cannot redraw a live table: give it plain lines instead
+        output = (
+            "jsonl" if not stdout_is_tty else "pretty" if env.get("TERM") == "dumb" else "table"
+        )
     color_flag = _choice(opts.color, COLORS, "--color") if opts.color is not None else None
     time_format = _choice(opts.time_format, TIME_FORMATS, "--time-format")
     _positive(opts.limit, "--limit")

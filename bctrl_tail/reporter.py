@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from bctrl_tail.sanitize import clean
+
 PREFIX = "bctrl-tail: "
+MAX_HELD = 200
 
 
 class Reporter:
@@ -22,6 +25,7 @@ class Reporter:
         self.verbose = verbose
         self._secret = secret if len(secret) >= 6 else ""  # redacting "a" would garble text
         self._held: list[str] | None = None
+        self._dropped = 0
 
     def info(self, message: str) -> None:
         """State a person wants to see (reconnects, the end of the run); hidden by -q."""
@@ -52,12 +56,20 @@ class Reporter:
         held, self._held = self._held, None
         for line in held or []:
             self._write(line)
+        if self._dropped:
+            self._write(f"{PREFIX}({self._dropped} more lines were not kept while the table ran)")
+            self._dropped = 0
 
     def _write(self, line: str, *, always: bool = False) -> None:
+        """Server text reaches these lines (run.ended, error bodies): strip escapes first."""
+        line = clean(line)
         if self._secret and self._secret in line:
             line = line.replace(self._secret, "***")
         if self._held is not None and not always:
-            self._held.append(line)
+            if len(self._held) < MAX_HELD:
+                self._held.append(line)
+            else:
+                self._dropped += 1
             return
         try:
             self._stream.write(line + "\n")

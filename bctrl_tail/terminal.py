@@ -42,10 +42,18 @@ def make_console(
 
     Colour uses the 16-colour palette, which is all the renderers' styles need, so no
     terminal sniffing is required; with colour off no style escape is written at all.
+    When the reader of ``file`` has gone (``| head -1``), writing raises ``BrokenPipeError``
+    like every other output mode, for the caller to exit quietly; rich's own reaction would
+    be ``SystemExit(1)``.
     """
     from rich.console import Console  # lazily: --version and completion never load rich
 
-    return Console(
+    class QuietOnBrokenPipe(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True  # anything written later is dropped, not retried
+            raise BrokenPipeError
+
+    return QuietOnBrokenPipe(
         file=file,
         force_terminal=is_tty,
         color_system="standard" if color else None,

@@ -6,10 +6,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
+import signal
+import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 
 from rich import box
@@ -38,7 +41,8 @@ from bctrl_tail.sse import Frame
 WINDOW = 500  # events kept for display: more than any terminal is tall
 MAX_COUNTED_CATEGORIES = 24  # distinct names counted; the rest fold into "other"
 CATEGORY_WIDTH = 40  # characters of a category name kept
-CHROME_LINES = 5  # two header lines, the table's heading and rule, one spare line
+CHROME_LINES = 5  # header (2), heading and rule (2), the empty line the cursor rests on (1)
+SIZE_POLL = 0.1  # seconds between terminal size checks while nothing else asks for a redraw
 WAITING = Style(color="yellow")
 LIVE = Style(color="green", bold=True)
 BOLD = Style(bold=True)
@@ -134,6 +138,22 @@ def build_view(
     return Group(_header(run_id, state, counts, shown), table)
 
 
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold SIGINT/SIGTERM while a frame is written: a redraw cut by Ctrl-C leaves half a frame
+    that the final screen cannot cover. The signal is delivered as soon as the frame is out."""
+    if not hasattr(signal, "pthread_sigmask") or (
+        threading.current_thread() is not threading.main_thread()
+    ):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 class TableRenderer:
     """Live table for a terminal: ingestion is cheap, drawing happens at most ``max_fps`` a second.
 
@@ -166,6 +186,8 @@ class TableRenderer:
         self._state = ConnState("connecting")
         self._dirty = True
         self._next_draw = -math.inf
+        self._drawn_size: tuple[int, int] | None = None  # (width, height) of the last view
+        self._next_size_poll = -math.inf
         self._closed = False
         self._live = Live(
             console=console,
@@ -202,6 +224,8 @@ class TableRenderer:
         self._dirty = True
 
     def flush(self) -> None:
+        if not self._dirty:
+            self._poll_size()
         self._draw_if_due()
 
     def due(self) -> float | None:
@@ -219,11 +243,12 @@ class TableRenderer:
             self._state = ConnState("ended", ended_status=ended.status)
         elif self._state.phase != "ended":
             self._state = ConnState("stopped")
-        try:
-            self._live.update(self._view())
-            self._live.start()  # no-op when started; stop() draws the final screen
-        finally:
-            self._live.stop()
+        with signals_held():
+            try:
+                self._live.update(self._view(final=True))
+                self._live.start()  # no-op when started; stop() draws the final screen
+            finally:
+                self._live.stop()
 
     def _count(self, category: str) -> None:
         key = category[:CATEGORY_WIDTH]
@@ -231,13 +256,34 @@ class TableRenderer:
             key = "other"
         self._counts[key] = self._counts.get(key, 0) + 1
 
+    def _poll_size(self) -> None:
+        """Mark the view dirty when the terminal size changed since it was drawn (throttled)."""
+        if self._drawn_size is None or self._closed:
+            return
+        now = self._clock()
+        if now < self._next_size_poll:
+            return
+        self._next_size_poll = now + SIZE_POLL
+        size = self._console.size
+        if (size.width, size.height) != self._drawn_size:
+            self._dirty = True
+
     def _draw_if_due(self) -> None:
-        if self._dirty and self._clock() >= self._next_draw:
+        if self._dirty and not self._closed and self._clock() >= self._next_draw:
             self._draw()
 
-    def _view(self) -> RenderableType:
+    def _view(self, *, final: bool = False) -> RenderableType:
+        """The view at the terminal's current size.
+
+        While live, it ends with an empty line (the spare line of ``CHROME_LINES``) so that the
+        cursor rests at the start of a line of its own, not after a full-width row: what the
+        terminal echoes there (``^C`` on Ctrl-C, a typed key) then neither wraps nor scrolls,
+        and the next redraw, which erases upwards from the cursor, still covers the whole view.
+        The final view leaves that line out: the end-of-run line goes right below the table.
+        """
         size = self._console.size
-        return build_view(
+        self._drawn_size = (size.width, size.height)
+        view = build_view(
             self._rows,
             run_id=self._run_id,
             state=self._state,
@@ -247,10 +293,12 @@ class TableRenderer:
             height=size.height,
             width=size.width,
         )
+        return view if final else Group(view, Text())
 
     def _draw(self) -> None:
-        self._live.update(self._view())
-        self._live.start()
-        self._live.refresh()
+        with signals_held():
+            self._live.update(self._view())
+            self._live.start()
+            self._live.refresh()
         self._next_draw = self._clock() + self._interval
         self._dirty = False

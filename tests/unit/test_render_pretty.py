@@ -247,3 +247,19 @@ def test_only_relative_needs_an_origin() -> None:
     assert not relative.needs_origin
     assert relative(WHEN + dt.timedelta(seconds=2)) == "+2.000s"
     assert not TimeFormatter("utc").needs_origin
+
+
+class _ClosedPipe(io.StringIO):
+    def write(self, text: str) -> int:
+        raise BrokenPipeError
+
+
+def test_a_closed_pipe_raises_broken_pipe_not_system_exit() -> None:
+    """`| head -1`: the error reaches the caller, which exits 0 quietly (rich would exit 1)."""
+    from bctrl_tail.terminal import make_console
+
+    console = make_console(_ClosedPipe(), color=False, is_tty=False)
+    renderer = PrettyRenderer(console, time_format="utc")
+    with pytest.raises(BrokenPipeError):
+        renderer.on_event(RunEvent(id="1", data={"type": "navigation"}, text=""))
+    renderer.on_event(RunEvent(id="2", data={"type": "navigation"}, text=""))  # dropped now

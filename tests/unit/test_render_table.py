@@ -374,3 +374,52 @@ def test_relative_time_starts_at_the_first_event() -> None:
 def test_a_reconnect_under_way_shows_no_countdown() -> None:
     header = view([], state=ConnState("reconnecting", attempt=2)).export_text().splitlines()[0]
     assert header.split()[2:] == ["reconnecting", "0", "events", "shown"]
+
+
+def test_a_resize_is_redrawn_even_when_no_event_arrives(monkeypatch: pytest.MonkeyPatch) -> None:
+    builds = count_builds(monkeypatch)
+    clock = Clock()
+    console = recording()
+    renderer = TableRenderer(console, run_id="r", time_format="utc", clock=clock)
+    renderer.on_state(ConnState("live"))
+    clock.now += 1
+    renderer.flush()
+    assert len(builds) == 1  # same size, nothing new: no redraw
+    console.size = (60, 12)
+    renderer.flush()
+    assert len(builds) == 1  # the size is polled at most every SIZE_POLL seconds
+    clock.now += table_module.SIZE_POLL
+    renderer.flush()
+    assert len(builds) == 2
+    assert renderer.due() is None
+    clock.now += 1
+    renderer.flush()
+    assert len(builds) == 2  # drawn at the new size: nothing pending
+    renderer.close(None)
+
+
+def test_nothing_is_drawn_after_close(monkeypatch: pytest.MonkeyPatch) -> None:
+    console = recording()
+    renderer = TableRenderer(console, run_id="r", time_format="utc", clock=Clock())
+    renderer.on_state(ConnState("live"))
+    renderer.close(None)
+    written = console.file.getvalue()  # type: ignore[attr-defined]
+    renderer.on_state(ConnState("reconnecting", retry_in=3))
+    renderer.on_event(event(1))
+    console.size = (60, 12)
+    renderer.flush()
+    assert console.file.getvalue() == written  # type: ignore[attr-defined]
+    assert not renderer._live.is_started
+
+
+def test_the_live_view_leaves_the_cursor_on_a_line_of_its_own() -> None:
+    """An echoed ^C must not wrap after a full-width row: the live view ends with an empty
+    line (the final view does not: the end-of-run line goes right below the table)."""
+    console = recording()
+    renderer = TableRenderer(console, run_id="r", time_format="utc", clock=Clock())
+    renderer.on_state(ConnState("live"))
+    live = console.file.getvalue()  # type: ignore[attr-defined]
+    assert live.endswith("─\n")  # the rule, then the empty line the cursor rests on
+    renderer.close(None)
+    written = console.file.getvalue()  # type: ignore[attr-defined]
+    assert written.endswith("─\n\x1b[?25h")  # no empty line between the table and what follows
