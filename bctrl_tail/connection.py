@@ -169,22 +169,29 @@ class Connection:
         self._thread.start()
 
     def _run(self) -> None:
+        """The reader thread. It alone reads and closes the response (unless ``close``
+        gives up waiting for it), so no two threads ever use the response at once."""
         try:
-            self._open()
-        except BaseException as exc:  # handed to the tail loop, which owns the decision
-            self._put(exc)
-            return
-        self._put(None)  # the stream is open
-        raw: Any = self.response.raw if self.response is not None else None
-        while not self._stop.is_set():
-            item: bytes | BaseException
             try:
-                item = raw.read1(READ_SIZE, decode_content=True) or _EOF
-            except BaseException as exc:
-                item = exc
-            self._put(item)
-            if not isinstance(item, bytes) or item == _EOF:
+                self._open()
+            except BaseException as exc:  # handed to the tail loop, which owns the decision
+                self._put(exc)
                 return
+            self._put(None)  # the stream is open
+            raw: Any = self.response.raw if self.response is not None else None
+            while not self._stop.is_set():
+                item: bytes | BaseException
+                try:
+                    item = raw.read1(READ_SIZE, decode_content=True) or _EOF
+                except BaseException as exc:
+                    item = exc
+                self._put(item)
+                if not isinstance(item, bytes) or item == _EOF:
+                    return
+        finally:
+            if self.response is not None:
+                with contextlib.suppress(Exception):
+                    self.response.close()
 
     def _open(self) -> None:
         request = requests.Request("GET", self.url, headers=self._headers)
@@ -198,8 +205,9 @@ class Connection:
             raise RetryableError(describe_network_error(exc)) from None
         self.response = response
         self.status = response.status_code
+        if self._stop.is_set():  # closed while connecting: _run's finally closes it
+            return
         if response.status_code == 204:
-            response.close()
             raise NoContent
         check_response(response)
 
@@ -234,12 +242,17 @@ class Connection:
         return item
 
     def close(self) -> None:
-        """Close promptly: shut the socket so a blocked read returns, then join the reader."""
+        """Close promptly: shut the socket so a blocked read returns, and join the reader,
+        which closes the response. A reader still connecting cannot be woken; it is a daemon
+        and closes what it gets as soon as ``send`` returns, so it is not waited for long."""
         self._stop.set()
-        if self.response is not None:
-            _shutdown_socket(self.response)
-            self.response.close()
-        self._thread.join(timeout=1.0)
+        response = self.response
+        if response is not None:
+            _shutdown_socket(response)
+        self._thread.join(timeout=1.0 if response is not None else 0.1)
+        if response is not None and self._thread.is_alive():
+            with contextlib.suppress(Exception):
+                response.close()
 
 
 class NoContent(Exception):

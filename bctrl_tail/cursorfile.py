@@ -9,35 +9,49 @@ from pathlib import Path
 
 
 class CursorFile:
-    """Remembers the last output id and writes it with temp file + rename, never half-written."""
+    """Remembers the last output id and writes it with temp file + fsync + rename: a reader
+    (or the next run, even after a crash) sees the old id or the new one, never half of one.
+
+    ``save`` raises OSError; the caller decides whether that ends the tail.
+    """
 
     def __init__(self, path: Path | None, *, interval: float = 1.0) -> None:
         self.path = path
         self._interval = interval
         self._current: str | None = None
         self._saved: str | None = None
-        self._saved_at = float("-inf")
+        self._tried_at = float("-inf")
+
+    @property
+    def current(self) -> str | None:
+        return self._current
 
     def update(self, event_id: str) -> None:
-        self._current = event_id
+        if event_id:
+            self._current = event_id
 
     def maybe_save(self, now: float) -> None:
-        if self._current != self._saved and now - self._saved_at >= self._interval:
+        """Save when the id changed and the last try is `interval` old: at most once per
+        interval, failed tries included (a full disk must not cost a syscall per chunk)."""
+        if self._current != self._saved and now - self._tried_at >= self._interval:
+            self._tried_at = now
             self.save()
-            self._saved_at = now
 
     def save(self) -> None:
         """Write now if anything changed since the last write."""
         if self.path is None or self._current is None or self._current == self._saved:
             return
+        current = self._current
         directory = self.path.parent if str(self.path.parent) else Path(".")
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=directory)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(self._current + "\n")
+                handle.write(current + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
             os.replace(tmp, self.path)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
-        self._saved = self._current
+        self._saved = current

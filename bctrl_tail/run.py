@@ -123,18 +123,26 @@ def follow(config: Config, reporter: Reporter) -> int:
 def _cleanup(
     renderer: Renderer | None, tail: Tail | None, sim: Any, reporter: Reporter, code: int
 ) -> int:
-    """Close the display, save the resume point, stop the demo server — whatever happened."""
+    """Close the display, save the resume point, stop the demo server — whatever happened.
+
+    Each step has its own guard, so a second Ctrl-C while the table closes still saves the
+    cursor file and stops the server.
+    """
     try:
         if renderer is not None:
             try:
                 renderer.close(tail.ended if tail is not None else None)
             except BrokenPipeError:
                 _silence_stdout()
+    except (KeyboardInterrupt, Terminated):
+        pass
+    try:
         if tail is not None:
             try:
                 tail.finish()
             except OSError as exc:
-                reporter.error([f"error: cannot write --cursor-file: {exc.strerror or exc}"])
+                path = tail.cursor_file.path
+                reporter.error([f"error: cannot write --cursor-file {path}: {exc.strerror or exc}"])
                 code = code or ExitCode.FAILURE
     except (KeyboardInterrupt, Terminated):
         pass

@@ -31,13 +31,16 @@ if TYPE_CHECKING:
 EVENT_NAMES = frozenset({"run.event", "message"})
 DEDUPE_WINDOW = 10_000
 MAX_DELAY = 30.0
+_MAX_DOUBLINGS = 64  # 2**64 s outgrows any cap; 2.0**1024 would overflow
 
 
 def backoff_delay(
     failures: int, base: float, retry_after: float | None, rand: Callable[[], float]
 ) -> float:
-    """base·2^(failures-1), capped at 30 s, ±20 % jitter; Retry-After is a floor."""
-    delay = min(MAX_DELAY, base * 2.0 ** max(0, failures - 1))
+    """base·2^(failures-1), capped at 30 s, ±20 % jitter (never above the cap);
+    Retry-After is a floor, even above the cap: the server said when to come back."""
+    doublings = min(max(0, failures - 1), _MAX_DOUBLINGS)
+    delay = min(MAX_DELAY, base * 2.0**doublings)
     delay = min(MAX_DELAY, delay * (0.8 + 0.4 * rand()))
     if retry_after is not None:
         delay = max(delay, retry_after)
@@ -93,8 +96,15 @@ class Tail:
         self._deadline = clock() + config.timeout if config.timeout else None
         self._delivered = False
         self._pause = threading.Event()
+        self._cursor_warned = False
 
     def run(self) -> ExitCode:
+        """Attempt, and on a retryable failure back off and attempt again, resuming.
+
+        ``failures`` counts consecutive failed attempts; an attempt that delivered a frame
+        (see ``_handle``) starts the count again, so a long tail survives any number of
+        drops while a server that never gets as far as a frame is given up on.
+        """
         failures = 0
         attempt = 1
         while True:
@@ -103,17 +113,17 @@ class Tail:
             )
             self._delivered = False
             retry_after: float | None = None
+            detail: str | None = None
             try:
-                return self._attempt(first=attempt == 1)
+                return self._attempt(attempt)
             except EndOfStream:
                 reason = "the server closed the stream"
             except RetryableError as exc:
-                reason = exc.message
-                retry_after = exc.retry_after
+                reason, detail, retry_after = exc.message, exc.detail, exc.retry_after
             failures = 1 if self._delivered else failures + 1
             if failures > self.config.max_retries:
                 tries = "" if self.config.max_retries == 0 else f" after {failures} attempts"
-                raise GaveUpError(f"gave up{tries}: {reason}")
+                raise GaveUpError(f"gave up{tries}: {reason}", detail=detail)
             base = 1.0 if self._retry_ms is None else self._retry_ms / 1000
             delay = backoff_delay(failures, base, retry_after, self.rand)
             attempt += 1
@@ -122,15 +132,16 @@ class Tail:
             self.reporter.debug(f"backoff: {failures} consecutive failure(s), delay {delay:.3f}s")
             self._wait(delay, attempt)
 
-    def _attempt(self, *, first: bool) -> ExitCode:
+    def _attempt(self, attempt: int) -> ExitCode:
+        """One connection. The first sends the starting cursor; a reconnect sends the last id
+        seen as both ``cursor`` and ``Last-Event-ID`` (the API honours either)."""
         cursor = self._resume_id
-        last_event_id = None if first else self._resume_id
+        last_event_id = None if attempt == 1 else self._resume_id
         conn = Connection(self.session, self.config, cursor, last_event_id)
-        self.reporter.debug(f"GET {conn.url}")
+        self.reporter.debug(f"attempt {attempt}: GET {conn.url}")
         try:
             while not conn.wait_open(self._slice(None)):
-                self._check_deadline()
-                self.renderer.flush()
+                self._tick()
             self.reporter.debug(f"HTTP {conn.status}: streaming")
             self._state(ConnState("live"))
             return self._stream(conn)
@@ -149,10 +160,9 @@ class Tail:
                 chunk = conn.next_chunk(self._slice(last_bytes + idle))
                 now = self.clock()
                 if chunk is None:
-                    self._check_deadline()
+                    self._tick()
                     if now - last_bytes >= idle:
                         raise RetryableError(f"no data for {idle:g}s (idle timeout)")
-                    self.renderer.flush()
                     continue
                 last_bytes = now
                 for frame in decoder.feed(chunk):
@@ -160,21 +170,26 @@ class Tail:
                     if code is not None:
                         self.renderer.flush()
                         return code
-                self.renderer.flush()
-                self.cursor_file.maybe_save(now)
-                self._check_deadline()
+                self._tick()
         finally:
-            decoder.close()
+            decoder.close()  # a complete retry line in the cut-off block still counts
+            if decoder.retry_ms is not None:
+                self._retry_ms = decoder.retry_ms
 
     def _handle(self, frame: Frame) -> ExitCode | None:
-        self._delivered = True
         if frame.retry is not None:
             self._retry_ms = frame.retry
         if frame.id:
             self._resume_id = frame.id
         if not frame.dispatch:
+            # A comment is liveness; a block with only retry/id is what a failing server
+            # sends first: it must not reset the failure count, or that server is retried
+            # forever.
+            if frame.raw.startswith(b":"):
+                self._delivered = True
             self.renderer.on_frame(frame)
             return None
+        self._delivered = True
         name = frame.event
         if name in EVENT_NAMES:
             return self._on_event(frame)
@@ -186,7 +201,7 @@ class Tail:
         return None
 
     def _on_event(self, frame: Frame) -> ExitCode | None:
-        if frame.has_id:
+        if frame.has_id and frame.id:  # an empty id line resets the id: it names no event
             seen = self._seen
             if frame.id in seen:
                 self.reporter.debug(f"skipping duplicate event {frame.id!r}")
@@ -203,8 +218,9 @@ class Tail:
         self.renderer.on_event(event)
         stats = self.stats
         stats.shown += 1
-        stats.last_id = event.id
-        self.cursor_file.update(event.id)
+        if event.id:
+            stats.last_id = event.id
+            self.cursor_file.update(event.id)
         if config.max_events is not None and stats.shown >= config.max_events:
             self.reporter.info(f"stopping after {stats.shown} events (--max-events)")
             return ExitCode.OK
@@ -250,11 +266,30 @@ class Tail:
         if self._deadline is not None and self.clock() >= self._deadline:
             raise TimedOut(f"--timeout {self.config.timeout:g}s elapsed")
 
+    def _tick(self) -> None:
+        """Housekeeping at every wake-up (at least once a second, see ``_slice``): write
+        what was rendered, save the cursor file when due, honour --timeout."""
+        self.renderer.flush()
+        self._save_cursor(self.clock())
+        self._check_deadline()
+
+    def _save_cursor(self, now: float) -> None:
+        """Save the cursor file when due. A failed write is reported once and retried each
+        second; the save at exit (``finish``) reports it as an error (exit 1)."""
+        try:
+            self.cursor_file.maybe_save(now)
+        except OSError as exc:
+            if not self._cursor_warned:
+                self._cursor_warned = True
+                self.reporter.warn(
+                    f"cannot write --cursor-file {self.cursor_file.path}: {exc.strerror or exc}"
+                )
+
     def _wait(self, delay: float, attempt: int) -> None:
         """Back off for `delay`, keeping the countdown drawn and --timeout honoured."""
         until = self.clock() + delay
         while True:
-            self._check_deadline()
+            self._tick()
             remaining = until - self.clock()
             if remaining <= 0:
                 return
