@@ -6,6 +6,7 @@ import json
 import re
 import socket
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -112,3 +113,19 @@ def test_options_table_lists_every_option() -> None:
         for name in getattr(param, "opts", []):
             if name.startswith("--"):
                 assert f"`{name}" in section or f", {name}" in section, name
+
+
+def test_embedded_help_is_current() -> None:
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "sync_readme_help.py"), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert proc.returncode == 0, proc.stdout
+
+
+def test_help_fits_80_columns() -> None:
+    section = README.split("<!-- help:start -->", 1)[1].split("<!-- help:end -->", 1)[0]
+    assert "--max-retries" in section
+    assert max(len(line) for line in section.splitlines()) <= 80
