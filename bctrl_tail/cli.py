@@ -389,6 +389,21 @@ def _click_class(name: str) -> type[Exception]:
     raise LookupError(name)  # pragma: no cover
 
 
+_WORDING = (
+    (", unable to parse string as an integer", ""),
+    (", unable to parse string as a number", ""),
+    ("Input should be a valid integer", "expected a whole number"),
+    ("Input should be a valid number", "expected a number"),
+)
+
+
+def _plain(message: str) -> str:
+    """Say what the value should be in our words, not the validation library's."""
+    for old, new in _WORDING:
+        message = message.replace(old, new)
+    return message
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
     """Entry point: every outcome leaves through sys.exit with a documented code."""
     signal.signal(signal.SIGTERM, _terminate)
@@ -398,9 +413,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
     try:
         code = app(args=argv, prog_name="bctrl-tail", standalone_mode=False)
     except usage_error as exc:
-        message = exc.format_message()  # type: ignore[attr-defined]
-        sys.stderr.write(f"bctrl-tail: error: {message}\n")
-        sys.stderr.write("Try 'bctrl-tail --help' for help.\n")
+        message = _plain(exc.format_message())  # type: ignore[attr-defined]
+        sys.stderr.write(f"bctrl-tail: error: {message} (see bctrl-tail --help)\n")
         code = ExitCode.USAGE
     except click_exception as exc:
         sys.stderr.write(f"bctrl-tail: error: {exc.format_message()}\n")  # type: ignore[attr-defined]

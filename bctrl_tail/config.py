@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import os
 import re
 import uuid
 from collections.abc import Iterable, Mapping
@@ -100,11 +101,15 @@ class Config:
         return f"{self.base_url}/v2/runs/{segment}/events/stream"
 
 
-def split_values(values: Iterable[str]) -> tuple[str, ...]:
-    """Repeatable options also take comma lists: `-t a,b -t c` is (a, b, c)."""
+def split_values(values: Iterable[str], option: str = "option") -> tuple[str, ...]:
+    """Repeatable options also take comma lists: `-t a,b -t c` is (a, b, c). An empty value
+    is a mistake (an unset shell variable, say), not "no filter": it is refused."""
     out: list[str] = []
     for value in values:
-        out.extend(part.strip() for part in value.split(",") if part.strip())
+        parts = [part.strip() for part in value.split(",") if part.strip()]
+        if not parts:
+            raise UsageError(f"empty value for {option}")
+        out.extend(parts)
     return tuple(out)
 
 
@@ -180,7 +185,7 @@ def _choice(value: str, choices: tuple[str, ...], option: str) -> str:
 
 def _categories(values: Iterable[str]) -> tuple[str, ...]:
     out = []
-    for value in split_values(values):
+    for value in split_values(values, "--category"):
         if value.lower() not in CATEGORIES:
             raise UsageError(
                 f"invalid --category {value!r}: valid values are {' '.join(CATEGORIES)}"
@@ -204,7 +209,14 @@ def _positive(value: float | None, option: str, *, minimum: float = 1) -> None:
 
 
 def read_cursor_file(path: Path) -> str | None:
-    """The saved resume point, or None when the file does not exist yet or is empty."""
+    """The saved resume point, or None when the file does not exist yet or is empty.
+
+    Its folder must exist and be writable now: finding out at the first save would lose the
+    resume point of events already shown.
+    """
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write --cursor-file {path}: no writable folder {folder}")
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -246,6 +258,13 @@ def build_config(
         raise UsageError(f"invalid --idle-timeout {opts.idle_timeout}: must be greater than 0")
     if opts.demo_speed <= 0:
         raise UsageError(f"invalid --demo-speed {opts.demo_speed}: must be greater than 0")
+    if opts.demo_speed != 1.0 and not opts.demo:
+        raise UsageError("--demo-speed only applies with --demo")
+    if opts.cursor is not None and not opts.cursor.strip():
+        raise UsageError("empty value for --cursor")
+    for pattern in (*opts.grep, *opts.exclude):
+        if not pattern:
+            raise UsageError("empty regex for --grep/--exclude: it would match every event")
     cursor_file = Path(opts.cursor_file) if opts.cursor_file else None
     cursor = opts.cursor
     if cursor is None and cursor_file is not None:
@@ -260,7 +279,7 @@ def build_config(
         run_id=run_id,
         api_key="",
         base_url=base_url,
-        types=split_values(opts.types),
+        types=split_values(opts.types, "--type"),
         categories=_categories(opts.categories),
         connection_id=_connection_id(opts.connection_id),
         cursor=cursor,
@@ -272,7 +291,7 @@ def build_config(
         color=color_enabled(color_flag, is_tty=stdout_is_tty, env=env),
         time_format=time_format,
         max_events=opts.max_events,
-        until=split_values(opts.until),
+        until=split_values(opts.until, "--until"),
         timeout=opts.timeout,
         exit_status=opts.exit_status,
         cursor_file=cursor_file,
@@ -298,5 +317,8 @@ def _with_key(config: Config, opts: Options, env: Mapping[str, str]) -> Config:
             detail="set BCTRL_API_KEY (or pass --api-key); try --demo to see it work without one",
         )
     if not _HEADER_SAFE.match(key):
-        raise UsageError("the API key contains spaces or control characters; check BCTRL_API_KEY")
+        raise UsageError(
+            "the API key has characters a header cannot carry (spaces, controls or non-ASCII);"
+            " check BCTRL_API_KEY"
+        )
     return replace(config, api_key=key)

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 RETRYABLE = frozenset({408, 429, 500, 502, 503, 504})
 CONNECT_TIMEOUT = 10.0
 READ_SIZE = 65536
+COALESCE_MAX = 262144
 _EOF = b""
 
 
@@ -95,8 +96,11 @@ def describe_body(body: bytes) -> tuple[str, str | None]:
     except ValueError:
         obj = None
     if not isinstance(obj, dict):
-        text = body.decode("utf-8", errors="replace").strip().splitlines()
-        return (text[0][:200] if text else ""), None
+        text = body.decode("utf-8", errors="replace").strip()
+        if text.startswith("<"):
+            return "not a bctrl API response (an HTML page)", "check --base-url"
+        lines = text.splitlines()
+        return (lines[0][:200] if lines else ""), None
     error = obj.get("error") or obj.get("message") or ""
     if isinstance(error, dict):
         error = error.get("message", "")
@@ -164,6 +168,7 @@ class Connection:
         self._session = session
         self._read_timeout = config.idle_timeout + 1.0
         self._queue: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=64)
+        self._held: list[bytes | BaseException | None] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="bctrl-tail-reader", daemon=True)
         self._thread.start()
@@ -230,16 +235,37 @@ class Connection:
         return True
 
     def next_chunk(self, timeout: float | None) -> bytes | None:
-        """The next chunk; None when `timeout` passed with no bytes; EndOfStream at the end."""
-        try:
-            item = self._queue.get(timeout=timeout)
-        except queue.Empty:
-            return None
+        """The next bytes; None when `timeout` passed with no bytes; EndOfStream at the end.
+
+        Chunks already queued behind the first are joined to it (up to COALESCE_MAX), so a
+        backlog is decoded and flushed per batch, not per HTTP chunk; nothing ever waits for
+        more, so a lone event is handed on at once. An error or the end behind the bytes is
+        kept for the next call.
+        """
+        if self._held:
+            item = self._held.pop()
+        else:
+            try:
+                item = self._queue.get(timeout=timeout)
+            except queue.Empty:
+                return None
         if isinstance(item, BaseException):
             raise _as_tail_error(item)
         if not item:
             raise EndOfStream
-        return item
+        parts = [item]
+        size = len(item)
+        while size < COALESCE_MAX:
+            try:
+                more = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if not isinstance(more, bytes) or not more:
+                self._held.append(more)
+                break
+            parts.append(more)
+            size += len(more)
+        return item if len(parts) == 1 else b"".join(parts)
 
     def close(self) -> None:
         """Close promptly: shut the socket so a blocked read returns, and join the reader,

@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from bctrl_tail.config import Config, Options, build_config
-from bctrl_tail.errors import ExitCode, TailError, Terminated
+from bctrl_tail.errors import ExitCode, TailError, Terminated, UsageError
 from bctrl_tail.reporter import Reporter
 
 if TYPE_CHECKING:
@@ -61,8 +61,12 @@ def make_renderer(config: Config, reporter: Reporter) -> Renderer:
 def _start_demo(config: Config, reporter: Reporter) -> tuple[Any, Config]:
     from bctrl_tail.simulator import Simulator, demo_runs
 
+    runs = demo_runs(speed=config.demo_speed)
+    names = [run.run_id for run in runs]
+    if config.run_id not in names:
+        raise UsageError(f"--demo serves {' and '.join(names)}, not {config.run_id!r}")
     sim = Simulator(host="127.0.0.1", port=0)
-    for run in demo_runs(speed=config.demo_speed):
+    for run in runs:
         sim.add_run(run)
     sim.start()
     reporter.info(
@@ -100,8 +104,10 @@ def follow(config: Config, reporter: Reporter) -> int:
             errors = exc.lines()
     except KeyboardInterrupt:
         code, summary = ExitCode.INTERRUPTED, True
+        _mark(renderer, "interrupted")
     except Terminated:
         code, summary = ExitCode.TERMINATED, True
+        _mark(renderer, "terminated")
     except Exception as exc:  # the last guard: one line, never a traceback
         code = ExitCode.FAILURE
         errors = [f"internal error: {type(exc).__name__}: {exc}"]
@@ -150,6 +156,15 @@ def _cleanup(
         if sim is not None:
             sim.stop()
     return code
+
+
+def _mark(renderer: Renderer | None, phase: str) -> None:
+    """Let the last screen say why it stopped (a run status like `stopped` would mislead)."""
+    from bctrl_tail.render import ConnState
+
+    if renderer is not None:
+        with contextlib.suppress(Exception, KeyboardInterrupt, Terminated):
+            renderer.on_state(ConnState(phase))
 
 
 def _silence_stdout() -> None:

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 EVENT_NAMES = frozenset({"run.event", "message"})
 DEDUPE_WINDOW = 10_000
 MAX_DELAY = 30.0
+COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # built once, not per event
 _MAX_DOUBLINGS = 64  # 2**64 s outgrows any cap; 2.0**1024 would overflow
 
 
@@ -54,11 +55,9 @@ def make_event(frame: Frame) -> tuple[RunEvent, bool]:
     except ValueError:
         obj = None
     if isinstance(obj, dict):
-        text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
-        return RunEvent(frame.id, obj, text, frame.event, frame.raw), True
+        return RunEvent(frame.id, obj, COMPACT.encode(obj), frame.event, frame.raw), True
     wrapped = {"event": frame.event, "id": frame.id, "data": frame.data}
-    text = json.dumps(wrapped, ensure_ascii=False, separators=(",", ":"))
-    return RunEvent(frame.id, wrapped, text, frame.event, frame.raw), False
+    return RunEvent(frame.id, wrapped, COMPACT.encode(wrapped), frame.event, frame.raw), False
 
 
 @dataclass
@@ -128,9 +127,10 @@ class Tail:
             delay = backoff_delay(failures, base, retry_after, self.rand)
             attempt += 1
             self.stats.reconnects += 1
-            self.reporter.progress(f"reconnecting in {delay:.1f}s (attempt {attempt}): {reason}")
-            self.reporter.debug(f"backoff: {failures} consecutive failure(s), delay {delay:.3f}s")
-            self._wait(delay, attempt)
+            self.reporter.progress(
+                f"reconnecting in {delay:.1f}s (attempt {failures + 1}): {reason}"
+            )
+            self._wait(delay, failures + 1, reason)
 
     def _attempt(self, attempt: int) -> ExitCode:
         """One connection. The first sends the starting cursor; a reconnect sends the last id
@@ -222,7 +222,8 @@ class Tail:
             stats.last_id = event.id
             self.cursor_file.update(event.id)
         if config.max_events is not None and stats.shown >= config.max_events:
-            self.reporter.info(f"stopping after {stats.shown} events (--max-events)")
+            noun = "event" if stats.shown == 1 else "events"
+            self.reporter.info(f"stopping after {stats.shown} {noun} (--max-events)")
             return ExitCode.OK
         if config.until and reached_until(config, event):
             self.reporter.info(f"stopping at {event.type!r} (--until)")
@@ -241,6 +242,10 @@ class Tail:
         line = f"run {run_id} ended: {ended.status}"
         if ended.failure_code or ended.failure_message:
             line += f" ({': '.join(p for p in (ended.failure_code, ended.failure_message) if p)})"
+        shown, reconnects = self.stats.shown, self.stats.reconnects
+        line += f", {shown} event{'' if shown == 1 else 's'} shown"
+        if reconnects:
+            line += f", {reconnects} reconnect{'' if reconnects == 1 else 's'}"
         self.reporter.info(line)
         if self.config.exit_status and not ended.success:
             return ExitCode.RUN_FAILED
@@ -285,15 +290,17 @@ class Tail:
                     f"cannot write --cursor-file {self.cursor_file.path}: {exc.strerror or exc}"
                 )
 
-    def _wait(self, delay: float, attempt: int) -> None:
-        """Back off for `delay`, keeping the countdown drawn and --timeout honoured."""
+    def _wait(self, delay: float, attempt: int, reason: str) -> None:
+        """Back off for `delay`, keeping the countdown (and why) drawn and --timeout honoured."""
         until = self.clock() + delay
         while True:
             self._tick()
             remaining = until - self.clock()
             if remaining <= 0:
                 return
-            self._state(ConnState("reconnecting", retry_in=remaining, attempt=attempt))
+            self._state(
+                ConnState("reconnecting", retry_in=remaining, attempt=attempt, reason=reason)
+            )
             self._pause.wait(self._slice(until))
 
     def finish(self) -> None:

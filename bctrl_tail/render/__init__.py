@@ -20,10 +20,11 @@ from bctrl_tail.sse import Frame
 class ConnState:
     """What the header of a live view shows about the connection."""
 
-    phase: str  # "connecting" | "live" | "reconnecting" | "ended"
+    phase: str  # "connecting" | "live" | "reconnecting" | "ended" | "interrupted" | "terminated"
     retry_in: float = 0.0  # seconds, when reconnecting
     attempt: int = 0
     ended_status: str = ""  # when ended
+    reason: str = ""  # when reconnecting: why the last attempt failed
 
 
 class Renderer(Protocol):

@@ -60,7 +60,10 @@ def state_text(state: ConnState) -> Text:
         return Text("live", style=LIVE)
     if phase == "reconnecting":
         wait = math.ceil(state.retry_in)
-        return Text(f"reconnecting in {wait}s" if wait > 0 else "reconnecting", style=WAITING)
+        text = f"reconnecting in {wait}s" if wait > 0 else "reconnecting"
+        if state.reason:
+            text += f" ({clean(state.reason)})"
+        return Text(text, style=WAITING)
     if phase == "ended":
         status = clean(state.ended_status) or "unknown"
         ok = status.lower() in SUCCESS_STATUSES
@@ -241,7 +244,7 @@ class TableRenderer:
         self._closed = True
         if ended is not None:
             self._state = ConnState("ended", ended_status=ended.status)
-        elif self._state.phase != "ended":
+        elif self._state.phase not in ("ended", "interrupted", "terminated"):
             self._state = ConnState("stopped")
         with signals_held():
             try:

@@ -78,6 +78,13 @@ def build_parser() -> argparse.ArgumentParser:
     add("--run-id", help="run id for the one --replay run (default: its events' runId)")
     add("--rate", type=_float(0, True), metavar="N", help="replay N events per second")
     add(
+        "--end-status",
+        default="completed",
+        metavar="STATUS",
+        help="status of the run.ended frame of --replay runs (a recording holds only events;"
+        " default completed; e.g. failed to replay a failed run)",
+    )
+    add(
         "--speed",
         type=_float(0, True),
         default=1.0,
@@ -170,8 +177,10 @@ def build_runs(args: argparse.Namespace, parser: argparse.ArgumentParser) -> lis
     stall = _stall(args, parser)
     runs = [] if args.no_demo else demo_runs(speed=args.speed)
     for path in args.replay:
-        run = load_replay(path, args.run_id, rate=args.rate)
+        run = load_replay(path, args.run_id, rate=args.rate, end_status=args.end_status)
         run.speed = args.speed
+        if run.run_id in {r.run_id for r in runs}:
+            print(f"{PROG}: note: {path} replaces run {run.run_id}", file=sys.stderr)
         runs.append(run)
     if not runs:
         parser.error("nothing to serve: --no-demo without --replay")
@@ -197,6 +206,8 @@ def _status_response(args: argparse.Namespace) -> Response:
 def _banner(sim: Simulator, runs: list[Run], args: argparse.Namespace) -> list[str]:
     url = sim.base_url
     lines = [f"bctrl simulator serving {url}"]
+    # a wildcard address serves loopback too; bctrl-tail would refuse a plain-http wildcard
+    url = url.replace("://0.0.0.0:", "://127.0.0.1:").replace("://[::]:", "://[::1]:")
     if args.quiet:
         return lines
     width = max(len(run.run_id) for run in runs)

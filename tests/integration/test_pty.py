@@ -247,7 +247,7 @@ def test_auto_on_a_terminal_is_a_live_table_that_stays(sim: Simulator, spawn: Sp
     ]  # fmt: skip
     assert [row[0] for row in rows] == ["12:00:00.000Z"] * 5
     assert [" ".join(row[-2:]) for row in rows] == [f"message {i}" for i in range(5)]
-    assert lines[9:] == ["bctrl-tail: run run_1 ended: completed"]  # stderr, after the table
+    assert lines[9:] == ["bctrl-tail: run run_1 ended: completed, 5 events shown"]  # stderr
 
 
 def test_reconnecting_and_a_failed_end_in_red(sim: Simulator, spawn: Spawn) -> None:
@@ -261,14 +261,17 @@ def test_reconnecting_and_a_failed_end_in_red(sim: Simulator, spawn: Spawn) -> N
         )
     )
     child = spawn("run_1", "--base-url", sim.base_url, "--exit-status")
-    child.expect(r"reconnecting in [12]s")
+    child.expect(r"reconnecting in [12]s \(HTTP 503")
     assert child.finish() == 3
     text = assert_only(TABLE_CONTROLS, child.output)
     assert re.search(r"\x1b\[(?:[0-9;]*;)?31(?:;[0-9;]*)?mended: failed", text), "not red"
     lines = Screen(ROWS, COLS).feed(child.output).lines
     assert len(header(lines)) == 1
     assert "ended: failed  2 events shown" in lines[0]
-    assert lines[-1] == "bctrl-tail: run run_1 ended: failed (runtime.crashed: out of memory)"
+    assert lines[-1] == (
+        "bctrl-tail: run run_1 ended: failed (runtime.crashed: out of memory), "
+        "2 events shown, 1 reconnect"
+    )
 
 
 def test_the_table_follows_a_resize(sim: Simulator, spawn: Spawn) -> None:
@@ -300,7 +303,7 @@ def test_ctrl_c_keeps_the_last_screen_and_exits_130(sim: Simulator, spawn: Spawn
     assert_only(TABLE_CONTROLS, child.output)
     lines = Screen(ROWS, COLS).feed(child.output).lines
     assert len(header(lines)) == 1
-    assert lines[0].startswith("run run_1  stopped  3 events shown")
+    assert lines[0].startswith("run run_1  interrupted  3 events shown")
     assert lines[-1] == "bctrl-tail: interrupted: 3 events shown, 0 reconnects, last id e2"
 
 
@@ -330,7 +333,7 @@ def test_pretty_on_a_terminal(
         "browser/navigation", "network/network.request", "console/console.message",
         "network/network.failed"
     ]  # fmt: skip
-    assert lines[4:] == ["bctrl-tail: run run_1 ended: completed"]
+    assert lines[4:] == ["bctrl-tail: run run_1 ended: completed, 4 events shown"]
 
 
 # -- hostile text -------------------------------------------------------------------------------
@@ -424,4 +427,7 @@ def test_auto_with_stdout_a_pipe_is_jsonl_with_the_exact_text(sim: Simulator) ->
     assert [json.loads(line) for line in lines] == evs  # jq users get the exact text
     assert lines[0] == json.dumps(evs[0], ensure_ascii=False, separators=(",", ":"))
     assert "\x1b" not in stdout.decode()  # JSON escapes control characters: \u001b
-    assert bytes(stderr).replace(b"\r\n", b"\n") == b"bctrl-tail: run run_1 ended: completed\n"
+    assert (
+        bytes(stderr).replace(b"\r\n", b"\n")
+        == b"bctrl-tail: run run_1 ended: completed, 4 events shown\n"
+    )

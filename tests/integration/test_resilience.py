@@ -461,16 +461,16 @@ def test_cursor_file_is_not_touched_when_nothing_was_output(sim: Simulator, tmp_
     assert path.read_text() == "evt_00004\n"
 
 
-def test_cursor_file_that_cannot_be_written_is_reported_and_exits_1(
+def test_cursor_file_in_a_missing_folder_is_refused_before_anything_is_sent(
     sim: Simulator, tmp_path: Path
 ) -> None:
     path = tmp_path / "missing-dir" / "cursor"
     sim.add_run(Run("run_1", events(3)))
     result = tail(sim, "--cursor-file", str(path))
-    assert len(result.lines) == 3  # the tail itself goes on
-    assert result.stderr.count("warning: cannot write --cursor-file") == 1
-    assert "error: cannot write --cursor-file" in result.stderr
-    assert result.code == 1
+    assert result.code == 2
+    assert f"cannot write --cursor-file {path}" in result.stderr
+    assert result.stdout == ""
+    assert sim.requests == []
 
 
 @pytest.mark.parametrize(
