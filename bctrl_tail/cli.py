@@ -9,27 +9,8 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from bctrl_tail import __version__
-from bctrl_tail.config import COLORS, OUTPUTS, TIME_FORMATS, Options
+from bctrl_tail.choices import CATEGORIES, COLORS, KNOWN_TYPES, OUTPUTS, TIME_FORMATS
 from bctrl_tail.errors import ExitCode, Terminated
-from bctrl_tail.events import CATEGORIES
-
-KNOWN_TYPES = (
-    "runtime.lifecycle",
-    "navigation",
-    "network.request",
-    "network.response",
-    "network.failed",
-    "console.message",
-    "page.error",
-    "page.crash",
-    "page.load",
-    "dialog",
-    "download",
-    "captcha.solve.started",
-    "captcha.solve.succeeded",
-    "captcha.solve.failed",
-    "connection.command.*",
-)
 
 EXAMPLES = """\
 Examples:
@@ -344,6 +325,8 @@ def tail(
         ),
     ] = False,
 ) -> int:
+    from bctrl_tail.config import Options  # lazily: --help and TAB never need it
+
     opts = Options(
         run_id=run_id,
         api_key=api_key,

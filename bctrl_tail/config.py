@@ -16,14 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bctrl_tail.choices import CATEGORIES, COLORS, OUTPUTS, TIME_FORMATS
 from bctrl_tail.errors import AuthError, UsageError
-from bctrl_tail.events import CATEGORIES, parse_time
+from bctrl_tail.events import parse_time
 from bctrl_tail.terminal import color_enabled
 
 DEFAULT_BASE_URL = "https://api.bctrl.ai"
-OUTPUTS = ("auto", "table", "pretty", "jsonl", "raw")
-COLORS = ("auto", "always", "never")
-TIME_FORMATS = ("local", "utc", "iso", "relative")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _HEADER_SAFE = re.compile(r"^[\x21-\x7e]+$")

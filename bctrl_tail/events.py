@@ -7,17 +7,18 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-CATEGORIES = (
-    "runtime",
-    "command",
-    "network",
-    "console",
-    "file",
-    "tool",
-    "browser",
-    "captcha",
-    "event",
-)
+from bctrl_tail.choices import CATEGORIES
+
+__all__ = [
+    "CATEGORIES",
+    "SUCCESS_STATUSES",
+    "RunEnded",
+    "RunEvent",
+    "category_of_type",
+    "parse_time",
+    "summarize_payload",
+]
+
 SUCCESS_STATUSES = frozenset({"stopped", "completed", "finished", "succeeded", "success"})
 
 _PREFIXES: tuple[tuple[str, str], ...] = (

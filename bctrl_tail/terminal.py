@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, TextIO
 
+from bctrl_tail.choices import COLORS
+
 if TYPE_CHECKING:
     from rich.console import Console
-
-COLOR_WHENS = ("auto", "always", "never")
 
 
 def color_enabled(when: str | None, *, is_tty: bool, env: Mapping[str, str]) -> bool:
@@ -21,7 +21,7 @@ def color_enabled(when: str | None, *, is_tty: bool, env: Mapping[str, str]) -> 
     if when == "never":
         return False
     if when not in (None, "auto"):
-        raise ValueError(f"unknown --color value {when!r}; use one of {COLOR_WHENS}")
+        raise ValueError(f"unknown --color value {when!r}; use one of {COLORS}")
     if when is None:
         if env.get("NO_COLOR", ""):
             return False

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-TIME_FORMATS = ("local", "utc", "iso", "relative")
+from bctrl_tail.choices import TIME_FORMATS
+
+__all__ = ["TIME_FORMATS", "TimeFormatter", "format_relative"]
 MISSING = "--:--:--"
 
 
