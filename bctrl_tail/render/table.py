@@ -94,16 +94,24 @@ def _header(run_id: str, state: ConnState, counts: Mapping[str, int], shown: int
     return Group(title, _counts_text(counts))
 
 
+NARROW = 70  # below this many columns, category and status give way to the summary
+
+
 def _table(width: int) -> Table:
+    """Columns time, category, type, status, summary; on a narrow terminal only time, type
+    and summary (the type names the category, and failures are still red)."""
     table = Table(
         box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0), expand=True
     )
     table.width = width
+    narrow = width < NARROW
     table.add_column("time", no_wrap=True, style=DIM)
-    table.add_column("category", no_wrap=True, max_width=16, overflow="ellipsis")
-    table.add_column("type", no_wrap=True, max_width=32, overflow="ellipsis")
-    table.add_column("status", no_wrap=True, max_width=12, overflow="ellipsis")
-    table.add_column("summary", no_wrap=True, overflow="ellipsis", ratio=1)
+    if not narrow:
+        table.add_column("category", no_wrap=True, max_width=16, overflow="ellipsis")
+    table.add_column("type", no_wrap=True, max_width=20 if narrow else 32, overflow="ellipsis")
+    if not narrow:
+        table.add_column("status", no_wrap=True, max_width=12, overflow="ellipsis")
+    table.add_column("summary", no_wrap=True, overflow="ellipsis", ratio=1, min_width=8)
     return table
 
 
@@ -136,8 +144,10 @@ def build_view(
     fit = max(height - CHROME_LINES, 0)
     table = _table(width)
     start = max(len(rows) - fit, 0)
+    narrow = width < NARROW
     for index in range(start, len(rows)):
-        table.add_row(*_row(rows[index], time_format, width))
+        cells = _row(rows[index], time_format, width)
+        table.add_row(*((cells[0], cells[2], cells[4]) if narrow else cells))
     return Group(_header(run_id, state, counts, shown), table)
 
 

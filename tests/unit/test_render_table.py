@@ -61,9 +61,10 @@ def view(
     state: ConnState | None = None,
     counts: Mapping[str, int] | None = None,
     height: int = HEIGHT,
+    width: int = WIDTH,
 ) -> Console:
     """``build_view`` printed into a recording console."""
-    console = recording(height=height)
+    console = recording(width=width, height=height)
     renderable = build_view(
         rows,
         run_id="run_42",
@@ -72,7 +73,7 @@ def view(
         shown=len(rows),
         time_format=TimeFormatter("utc"),
         height=height,
-        width=WIDTH,
+        width=width,
     )
     console.print(renderable)
     return console
@@ -94,6 +95,13 @@ def test_header_and_columns() -> None:
     assert lines[4].split() == ["12:00:01.000Z", "network", "network.request", "ok", "event-1"]
 
 
+def test_a_narrow_terminal_keeps_time_type_and_summary() -> None:
+    lines = view([event(1)], width=40).export_text().splitlines()
+    assert lines[2].split() == ["time", "type", "summary"]
+    assert lines[4].split() == ["12:00:01.000Z", "network.request", "event-1"]
+    assert all(len(line) <= 40 for line in lines)
+
+
 @pytest.mark.parametrize(
     ("state", "shown", "style"),
     [
@@ -102,6 +110,12 @@ def test_header_and_columns() -> None:
         (ConnState("reconnecting", retry_in=3.2, attempt=2), "reconnecting in 4s", "yellow"),
         (ConnState("reconnecting", retry_in=1.0), "reconnecting in 1s", "yellow"),
         (ConnState("reconnecting", retry_in=0.0, attempt=3), "reconnecting", "yellow"),
+        (
+            ConnState("reconnecting", retry_in=2.0, reason="HTTP 503: busy"),
+            "reconnecting in 2s (HTTP 503: busy)",
+            "yellow",
+        ),
+        (ConnState("interrupted"), "interrupted", "yellow"),
         (ConnState("ended", ended_status="completed"), "ended: completed", "green"),
         (ConnState("ended", ended_status="failed"), "ended: failed", "red"),
         (ConnState("ended", ended_status="timed_out"), "ended: timed_out", "red"),
