@@ -48,21 +48,27 @@ def status_style(status: str, failed: bool) -> Style:
     return SUCCEEDED if status.lower() in SUCCESS_STATUSES else DIM
 
 
-def is_failure(event: RunEvent) -> bool:
-    """Whether an event reports something that went wrong (shown in red)."""
-    status = event.status.lower()
-    if status in FAILURE_STATUSES:
-        return True
-    event_type = event.type
-    if event_type in FAILURE_TYPES:
-        return True
-    if event.category != "console" and not event_type.startswith("console."):
-        return False
+def console_level(event: RunEvent) -> str:
+    """A console message's level (`log`, `warn`, `error`…), from `data.level` or `level`."""
+    if event.category != "console" and not event.type.startswith("console."):
+        return ""
     payload = event.data.get("data")
     level = payload.get("level") if isinstance(payload, dict) else None
     if level is None:
         level = event.data.get("level")
-    return isinstance(level, str) and level.lower() == "error"
+    return level if isinstance(level, str) else ""
+
+
+def shown_status(event: RunEvent) -> str:
+    """What the status slot shows: the status, else a console message's level."""
+    return event.status or console_level(event)
+
+
+def is_failure(event: RunEvent) -> bool:
+    """Whether an event reports something that went wrong (shown in red)."""
+    if event.status.lower() in FAILURE_STATUSES or event.type in FAILURE_TYPES:
+        return True
+    return console_level(event).lower() == "error"
 
 
 def clip(text: str, limit: int) -> str:
@@ -83,7 +89,7 @@ class PrettyRenderer:
         self._format.observe(when)
         failed = is_failure(event)
         category = clean(event.category)
-        status = clean(event.status)
+        status = clean(shown_status(event))
         text = Text(end="")
         text.append(self._format(when), style=DIM)
         text.append(" ")

@@ -32,6 +32,7 @@ from bctrl_tail.render.pretty import (
     SUCCEEDED,
     category_style,
     is_failure,
+    shown_status,
     status_style,
 )
 from bctrl_tail.render.timefmt import TimeFormatter
@@ -118,7 +119,7 @@ def _table(width: int) -> Table:
 def _row(event: RunEvent, fmt: TimeFormat, limit: int) -> tuple[Text, ...]:
     failed = is_failure(event)
     category = clean(event.category[:limit])
-    status = clean(event.status[:limit])
+    status = clean(shown_status(event)[:limit])
     body = FAILED if failed else PLAIN
     return (
         Text(fmt(event.time)),

@@ -80,6 +80,20 @@ def test_line_fields() -> None:
     assert text == "12:00:01.234Z network/network.response ok GET 200 https://example.com/\n"
 
 
+def test_console_level_fills_an_empty_status() -> None:
+    ev = event(
+        {
+            "type": "console.message",
+            "time": "2024-05-01T12:00:01.234Z",
+            "message": "boom",
+            "data": {"level": "error"},
+        }
+    )
+    console = render(ev)
+    assert console.export_text() == "12:00:01.234Z console/console.message error boom\n"
+    assert "red" in segment_style(console, "boom")
+
+
 def test_category_is_coloured() -> None:
     console = render(event({"type": "network.request", "name": "n"}))
     assert "cyan" in segment_style(console, "network")
