@@ -32,6 +32,8 @@ def execute(opts: Options) -> int:
         return exc.exit_code
     secret = "" if config.demo else config.api_key
     reporter = Reporter(sys.stderr, quiet=config.quiet, verbose=config.verbose, secret=secret)
+    if opts.cursor is None and config.cursor and config.cursor_file is not None:
+        reporter.info(f"resuming after {config.cursor} (from {config.cursor_file})")
     return follow(config, reporter)
 
 

@@ -429,6 +429,7 @@ def test_cursor_file_is_written_and_the_next_run_resumes_from_it(
     second = tail(sim, "--cursor-file", str(path))
     assert second.code == 0, second.stderr
     assert ids(second) == ["evt_00005", "evt_00006", "evt_00007"]
+    assert f"resuming after evt_00004 (from {path})" in second.stderr
     assert cursor_of(sim.requests[0]) == "evt_00004"
     assert "last-event-id" not in sim.requests[0].headers
     assert path.read_text() == "evt_00007\n"
