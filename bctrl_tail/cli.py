@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import signal
 import sys
 from typing import Annotated, Any, NoReturn
 
 import typer
 
-from bctrl_tail import __version__
+from bctrl_tail import __version__, interrupts
 from bctrl_tail.choices import CATEGORIES, COLORS, KNOWN_TYPES, OUTPUTS, TIME_FORMATS
 from bctrl_tail.errors import ExitCode, Terminated
 
@@ -360,10 +359,6 @@ def tail(
     return execute(opts)
 
 
-def _terminate(signum: int, frame: object) -> None:
-    raise Terminated
-
-
 def _click_class(name: str) -> type[Exception]:
     """Click's exception classes, wherever this Typer keeps click (it may vendor it)."""
     for cls in typer.BadParameter.__mro__:
@@ -389,7 +384,7 @@ def _plain(message: str) -> str:
 
 def main(argv: list[str] | None = None) -> NoReturn:
     """Entry point: every outcome leaves through sys.exit with a documented code."""
-    signal.signal(signal.SIGTERM, _terminate)
+    interrupts.install()
     usage_error = _click_class("UsageError")
     click_exception = _click_class("ClickException")
     code: Any

@@ -24,6 +24,7 @@ from bctrl_tail.terminal import color_enabled
 DEFAULT_BASE_URL = "https://api.bctrl.ai"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+MAX_SECONDS = 366 * 86400.0
 _HEADER_SAFE = re.compile(r"^[\x21-\x7e]+$")
 
 
@@ -250,12 +251,13 @@ def build_config(
     _positive(opts.limit, "--limit")
     _positive(opts.max_events, "--max-events")
     _positive(opts.max_retries, "--max-retries", minimum=0)
-    if opts.timeout is not None and opts.timeout <= 0:
-        raise UsageError(f"invalid --timeout {opts.timeout}: must be greater than 0")
-    if opts.idle_timeout <= 0:
-        raise UsageError(f"invalid --idle-timeout {opts.idle_timeout}: must be greater than 0")
-    if opts.demo_speed <= 0:
-        raise UsageError(f"invalid --demo-speed {opts.demo_speed}: must be greater than 0")
+    for option, value in (
+        ("--timeout", opts.timeout),
+        ("--idle-timeout", opts.idle_timeout),
+        ("--demo-speed", opts.demo_speed),
+    ):
+        if value is not None and not 0 < value <= MAX_SECONDS:  # also refuses nan and inf
+            raise UsageError(f"invalid {option} {value}: must be a number above 0")
     if opts.demo_speed != 1.0 and not opts.demo:
         raise UsageError("--demo-speed only applies with --demo")
     if opts.cursor is not None and not opts.cursor.strip():

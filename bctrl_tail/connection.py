@@ -203,8 +203,10 @@ class Connection:
         prepared = self._session.prepare_request(request)
         prepared.url = self.url  # as built: requests' requoting would turn %2E%2E back into ..
         try:
+            # send() alone ignores the environment: proxies and REQUESTS_CA_BUNDLE come from here
+            settings = self._session.merge_environment_settings(self.url, {}, True, None, None)
             response = self._session.send(
-                prepared, stream=True, timeout=(CONNECT_TIMEOUT, self._read_timeout)
+                prepared, **settings, timeout=(CONNECT_TIMEOUT, self._read_timeout)
             )
         except requests.RequestException as exc:
             raise RetryableError(describe_network_error(exc)) from None

@@ -48,6 +48,9 @@ def make_renderer(config: Config, reporter: Reporter) -> Renderer:
         return RawRenderer(sys.stdout.buffer)
     from bctrl_tail.terminal import make_console
 
+    # what the terminal's encoding cannot show becomes "?", never a crash that loses the tail
+    with contextlib.suppress(AttributeError, ValueError):
+        sys.stdout.reconfigure(errors="replace")  # type: ignore[union-attr]
     is_tty = sys.stdout.isatty()
     console = make_console(sys.stdout, color=config.color, is_tty=is_tty)
     if config.output == "pretty":

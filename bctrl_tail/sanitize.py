@@ -21,7 +21,11 @@ _CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e
 
 _REMOVE = re.compile(f"{_STRING}|{_CSI}|{_ESC}|{_CONTROL}")
 _SPACE = re.compile(r"[\t\n\r]+")
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Lone surrogates (JSON allows "\ud800") cannot be encoded for any terminal: show U+FFFD.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_UNSAFE = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 
 
 def clean(text: str) -> str:
@@ -30,4 +34,4 @@ def clean(text: str) -> str:
         return text
     if _UNSAFE.search(text) is None:
         return text
-    return _SPACE.sub(" ", _REMOVE.sub("", text))
+    return _SURROGATE.sub("\ufffd", _SPACE.sub(" ", _REMOVE.sub("", text)))

@@ -12,7 +12,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bctrl_tail.connection import Connection, EndOfStream, NoContent, new_session
 from bctrl_tail.cursorfile import CursorFile
@@ -31,7 +31,10 @@ if TYPE_CHECKING:
 EVENT_NAMES = frozenset({"run.event", "message"})
 DEDUPE_WINDOW = 10_000
 MAX_DELAY = 30.0
-COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # built once, not per event
+MIN_BASE = 0.05
+MAX_RETRY_AFTER = 3600.0  # a server's Retry-After is a floor, but not a year-long one
+# built once, not per event; NaN and Infinity are not JSON, and jq would refuse the line
+COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 _MAX_DOUBLINGS = 64  # 2**64 s outgrows any cap; 2.0**1024 would overflow
 
 
@@ -44,18 +47,32 @@ def backoff_delay(
     delay = min(MAX_DELAY, base * 2.0**doublings)
     delay = min(MAX_DELAY, delay * (0.8 + 0.4 * rand()))
     if retry_after is not None:
-        delay = max(delay, retry_after)
+        delay = max(delay, min(retry_after, MAX_RETRY_AFTER))
     return delay
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_json(text: str) -> Any:
+    """Strict JSON: NaN/Infinity refused, and hostile nesting is an error, not a crash."""
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        return None
 
 
 def make_event(frame: Frame) -> tuple[RunEvent, bool]:
     """The RunEvent for a frame, and False when its data was not a JSON object."""
-    try:
-        obj = json.loads(frame.data)
-    except ValueError:
-        obj = None
+    obj = parse_json(frame.data)
     if isinstance(obj, dict):
-        return RunEvent(frame.id, obj, COMPACT.encode(obj), frame.event, frame.raw), True
+        try:
+            text = COMPACT.encode(obj)  # refuses 1e999, which parses to inf
+        except (ValueError, RecursionError):
+            obj = None
+        else:
+            return RunEvent(frame.id, obj, text, frame.event, frame.raw), True
     wrapped = {"event": frame.event, "id": frame.id, "data": frame.data}
     return RunEvent(frame.id, wrapped, COMPACT.encode(wrapped), frame.event, frame.raw), False
 
@@ -92,6 +109,8 @@ class Tail:
         self._resume_id: str | None = config.cursor
         self._retry_ms: int | None = None
         self._seen: OrderedDict[str, None] = OrderedDict()
+        if config.cursor:  # "start after": a server that includes the cursor event shows it not
+            self._seen[config.cursor] = None
         self._deadline = clock() + config.timeout if config.timeout else None
         self._delivered = False
         self._pause = threading.Event()
@@ -123,7 +142,9 @@ class Tail:
             if failures > self.config.max_retries:
                 tries = "" if self.config.max_retries == 0 else f" after {failures} attempts"
                 raise GaveUpError(f"gave up{tries}: {reason}", detail=detail)
-            base = 1.0 if self._retry_ms is None else self._retry_ms / 1000
+            # a server's retry: sets the base, but never below MIN_BASE: retry: 0 plus a server
+            # that closes after each comment would otherwise be hammered in a tight loop
+            base = 1.0 if self._retry_ms is None else max(MIN_BASE, self._retry_ms / 1000)
             delay = backoff_delay(failures, base, retry_after, self.rand)
             attempt += 1
             self.stats.reconnects += 1
@@ -138,7 +159,7 @@ class Tail:
         cursor = self._resume_id
         last_event_id = None if attempt == 1 else self._resume_id
         conn = Connection(self.session, self.config, cursor, last_event_id)
-        self.reporter.debug(f"attempt {attempt}: GET {conn.url}")
+        self.reporter.debug(f"connection {attempt}: GET {conn.url}")
         try:
             while not conn.wait_open(self._slice(None)):
                 self._tick()
@@ -231,11 +252,7 @@ class Tail:
         return None
 
     def _on_ended(self, frame: Frame) -> ExitCode:
-        try:
-            data = json.loads(frame.data)
-        except ValueError:
-            data = None
-        ended = RunEnded.from_data(data)
+        ended = RunEnded.from_data(parse_json(frame.data))
         self.ended = ended
         self._state(ConnState("ended", ended_status=ended.status))
         run_id = ended.run_id or self.config.run_id
@@ -304,5 +321,8 @@ class Tail:
             self._pause.wait(self._slice(until))
 
     def finish(self) -> None:
-        """Save the resume point; called on every way out."""
-        self.cursor_file.save()
+        """Save the resume point and let go of pooled connections; called on every way out."""
+        try:
+            self.cursor_file.save()
+        finally:
+            self.session.close()

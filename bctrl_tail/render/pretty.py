@@ -35,6 +35,7 @@ CATEGORY_STYLES: dict[str, Style] = {
 FAILURE_TYPES = frozenset({"network.failed", "page.error", "page.crash", "captcha.solve.failed"})
 FAILURE_STATUSES = frozenset({"failed", "failure", "error", "crashed"})
 SUMMARY_LIMIT = 8192  # characters of summary kept in pretty; beyond that rich gets slow
+FIELD_LIMIT = 256  # type, category and status: names, not payloads
 
 
 def category_style(category: str) -> Style:
@@ -88,14 +89,14 @@ class PrettyRenderer:
         when = event.time
         self._format.observe(when)
         failed = is_failure(event)
-        category = clean(event.category)
-        status = clean(shown_status(event))
+        category = clean(clip(event.category, FIELD_LIMIT))
+        status = clean(clip(shown_status(event), FIELD_LIMIT))
         text = Text(end="")
         text.append(self._format(when), style=DIM)
         text.append(" ")
         text.append(category, style=category_style(category))
         text.append("/")
-        text.append(clean(event.type), style=FAILED if failed else PLAIN)
+        text.append(clean(clip(event.type, FIELD_LIMIT)), style=FAILED if failed else PLAIN)
         if status:
             text.append(" ")
             text.append(status, style=status_style(status, failed))

@@ -6,13 +6,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
-import signal
-import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from rich import box
@@ -22,6 +19,7 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
+from bctrl_tail import interrupts
 from bctrl_tail.events import CATEGORIES, SUCCESS_STATUSES, RunEnded, RunEvent
 from bctrl_tail.render import ConnState
 from bctrl_tail.render.pretty import (
@@ -152,22 +150,6 @@ def build_view(
     return Group(_header(run_id, state, counts, shown), table)
 
 
-@contextlib.contextmanager
-def signals_held() -> Iterator[None]:
-    """Hold SIGINT/SIGTERM while a frame is written: a redraw cut by Ctrl-C leaves half a frame
-    that the final screen cannot cover. The signal is delivered as soon as the frame is out."""
-    if not hasattr(signal, "pthread_sigmask") or (
-        threading.current_thread() is not threading.main_thread()
-    ):
-        yield
-        return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
-
-
 class TableRenderer:
     """Live table for a terminal: ingestion is cheap, drawing happens at most ``max_fps`` a second.
 
@@ -257,7 +239,7 @@ class TableRenderer:
             self._state = ConnState("ended", ended_status=ended.status)
         elif self._state.phase not in ("ended", "interrupted", "terminated"):
             self._state = ConnState("stopped")
-        with signals_held():
+        with interrupts.held():
             try:
                 self._live.update(self._view(final=True))
                 self._live.start()  # no-op when started; stop() draws the final screen
@@ -310,7 +292,7 @@ class TableRenderer:
         return view if final else Group(view, Text())
 
     def _draw(self) -> None:
-        with signals_held():
+        with interrupts.held():
             self._live.update(self._view())
             self._live.start()
             self._live.refresh()

@@ -367,7 +367,7 @@ def test_verbose_shows_every_attempt_and_its_url_never_the_key(sim: Simulator) -
     sim.add_run(Run("run_1", events(4), retry_ms=5, drop_every=2))
     result = tail(sim, "-v")
     assert result.code == 0, result.stderr
-    urls = re.findall(r"attempt (\d+): GET (\S+)", result.stderr)
+    urls = re.findall(r"connection (\d+): GET (\S+)", result.stderr)
     base = f"{sim.base_url}/v2/runs/run_1/events/stream"
     assert urls == [
         ("1", base),

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.segment import Segment
 
 from bctrl_tail.events import RunEnded, RunEvent
-from bctrl_tail.render import ConnState, Renderer
+from bctrl_tail.render import ConnState
 from bctrl_tail.render.pretty import PrettyRenderer, is_failure
 from bctrl_tail.render.timefmt import MISSING, TimeFormatter, format_relative
 from bctrl_tail.sse import Frame
@@ -60,11 +60,6 @@ def segment_style(console: Console, text: str) -> str:
         if text in segment.text and segment.style is not None:
             return str(segment.style)
     raise AssertionError(f"{text!r} not rendered")
-
-
-def test_is_a_renderer() -> None:
-    renderer: Renderer = PrettyRenderer(recording(), time_format="utc")
-    assert renderer is not None
 
 
 def test_line_fields() -> None:
