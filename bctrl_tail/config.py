@@ -119,6 +119,10 @@ def normalize_base_url(raw: str, *, allow_http: bool) -> str:
         text = text[:-1]
     if text.endswith("/v2"):
         text = text[: -len("/v2")].rstrip("/")
+    if not text.isascii() or any(c.isspace() for c in text):
+        raise UsageError(
+            f"invalid --base-url {raw!r}: use ASCII without spaces (xn-- for non-ASCII hosts)"
+        )
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"invalid --base-url {raw!r}: expected http(s)://host[:port]")

@@ -54,4 +54,15 @@ class CursorFile:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
+        _sync_folder(directory)
         self._saved = current
+
+
+def _sync_folder(directory: Path) -> None:
+    """Make the rename itself durable, so a power cut cannot bring the old id back."""
+    with contextlib.suppress(OSError):  # not every platform can open a folder
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

@@ -41,7 +41,7 @@ def make_renderer(config: Config, reporter: Reporter) -> Renderer:
     if config.output == "jsonl":
         from bctrl_tail.render.jsonl import JsonlRenderer
 
-        return JsonlRenderer(sys.stdout.buffer)
+        return JsonlRenderer(sys.stdout.buffer, terminal=sys.stdout.isatty())
     if config.output == "raw":
         from bctrl_tail.render.raw import RawRenderer
 

@@ -41,6 +41,13 @@ _GROUP_MIN_BYTES = 4096  # below this even the quadratic cost is negligible: ski
 _GROUP_MIN_LINES = 2 * _GROUP_LINES
 # Retry values beyond this are clamped: int() refuses >4300-digit strings, and no real
 # reconnection delay needs more than ~31 million years.
+MAX_BLOCK = 64 * 2**20  # bytes of one unfinished event block
+
+
+class BlockTooLarge(ValueError):
+    """The server sent more than MAX_BLOCK bytes without ending an event."""
+
+
 _RETRY_MAX_DIGITS = 18
 _RETRY_MAX = int("9" * _RETRY_MAX_DIGITS)
 
@@ -168,12 +175,22 @@ class SSEDecoder:
     ``retry`` lines are kept in it, as received.
     """
 
-    __slots__ = ("_after_cr", "_at_start", "_head", "_last_id", "_parser", "_pending", "_retry")
+    __slots__ = (
+        "_after_cr",
+        "_at_start",
+        "_head",
+        "_last_id",
+        "_parser",
+        "_pending",
+        "_retry",
+        "_size",
+    )
 
     def __init__(self, last_event_id: str = "") -> None:
         self._last_id = last_event_id
         self._retry: int | None = None
         self._pending: list[bytes] = []  # the unfinished block: no leading LF, no blank line
+        self._size = 0  # bytes in _pending, bounded by MAX_BLOCK
         self._after_cr = False  # the previous chunk ended with CR: skip one leading LF
         self._at_start = True  # a BOM may still come (possibly split over chunks)
         self._head = b""  # bytes held back while they could be the start of a BOM
@@ -208,22 +225,31 @@ class SSEDecoder:
         if pending:
             # Only the new bytes are searched (plus the LF that may end the pending part).
             if b"\n\n" not in chunk and not (chunk[0] == 10 and pending[-1][-1] == 10):
-                pending.append(chunk)
+                self._hold(chunk)
                 return []
             pending.append(chunk)
             data = b"".join(pending)
             pending.clear()
+            self._size = 0
         else:
             data = chunk.lstrip(b"\n")  # blank lines with no pending line dispatch nothing
             if b"\n\n" not in data:
                 if data:
-                    pending.append(data)
+                    self._hold(data)
                 return []
         end = data.rfind(b"\n\n") + 2
         if end < len(data):
-            pending.append(data[end:])  # cannot start with LF: that blank line would be later
+            self._hold(data[end:])  # cannot start with LF: that blank line would be later
             data = data[:end]
         return self._decode(data)
+
+    def _hold(self, part: bytes) -> None:
+        """Keep part of the unfinished block, within MAX_BLOCK: a server that never ends an
+        event must not take all the memory there is."""
+        self._size += len(part)
+        if self._size > MAX_BLOCK:
+            raise BlockTooLarge(f"an event larger than {MAX_BLOCK // 2**20} MiB")
+        self._pending.append(part)
 
     def close(self) -> list[Frame]:
         """End of stream: discard the unfinished block (it must not be dispatched truncated).
@@ -241,6 +267,7 @@ class SSEDecoder:
                 for ev in self._parser.parse([b"\n".join(retries) + b"\ndata"]):
                     self._retry = _retry_ms(str(ev.retry))
         self._pending.clear()
+        self._size = 0
         self._after_cr = False
         self._head = b""
         return []

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from bctrl_tail.connection import Connection, EndOfStream, NoContent, new_session
 from bctrl_tail.cursorfile import CursorFile
-from bctrl_tail.errors import ExitCode, GaveUpError, RetryableError, TimedOut
+from bctrl_tail.errors import ExitCode, GaveUpError, ResponseError, RetryableError, TimedOut
 from bctrl_tail.events import RunEnded, RunEvent
 from bctrl_tail.render import ConnState, Renderer
 from bctrl_tail.select import reached_until, selected
-from bctrl_tail.sse import Frame, SSEDecoder
+from bctrl_tail.sse import BlockTooLarge, Frame, SSEDecoder
 
 if TYPE_CHECKING:
     import requests
@@ -186,7 +186,11 @@ class Tail:
                         raise RetryableError(f"no data for {idle:g}s (idle timeout)")
                     continue
                 last_bytes = now
-                for frame in decoder.feed(chunk):
+                try:
+                    frames = decoder.feed(chunk)
+                except BlockTooLarge as exc:
+                    raise ResponseError(str(exc), detail="the server never ended it") from None
+                for frame in frames:
                     code = self._handle(frame)
                     if code is not None:
                         self.renderer.flush()

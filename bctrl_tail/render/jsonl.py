@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
+from typing import BinaryIO
 
 from bctrl_tail.events import RunEvent
 from bctrl_tail.render.buffered import BufferedRenderer
+
+# Characters a terminal may act on (C1 controls such as the one-character CSI, bidi overrides)
+# can only sit inside JSON strings, where \uXXXX says the same thing.
+_TERMINAL_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
 
 
 def encode_line(event: RunEvent) -> bytes:
@@ -18,5 +28,14 @@ def encode_line(event: RunEvent) -> bytes:
 
 
 class JsonlRenderer(BufferedRenderer):
+    """On a terminal, characters the terminal would act on are written as \\u escapes: the
+    same JSON, but nothing a server sends can reorder or restyle the screen."""
+
+    def __init__(self, out: BinaryIO, *, terminal: bool = False) -> None:
+        super().__init__(out)
+        self._terminal = terminal
+
     def on_event(self, event: RunEvent) -> None:
+        if self._terminal and _TERMINAL_UNSAFE.search(event.text):
+            event.text = _TERMINAL_UNSAFE.sub(_escape, event.text)
         self._pending.append(encode_line(event))

@@ -46,6 +46,11 @@ def read_events(path: str | Path) -> list[JSONObject]:
             raise ReplayError(f"{path}:{number}: invalid JSON: {exc.msg}") from exc
         if not isinstance(value, dict):
             raise ReplayError(f"{path}:{number}: expected a JSON object per line")
+        event_id = value.get("id")
+        if isinstance(event_id, str) and any(c in event_id for c in "\r\n\x00"):
+            raise ReplayError(
+                f"{path}:{number}: an id with a line break or NUL cannot be an SSE id"
+            )
         events.append(value)
     return events
 

@@ -181,3 +181,10 @@ def test_replay_of_a_served_demo_roundtrips(tmp_path: Path, raw: Raw) -> None:
     assert [
         json.dumps(e, ensure_ascii=False, separators=(",", ":")) for e in run.events
     ] == recorded
+
+
+def test_replay_refuses_an_id_that_would_break_sse_framing(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id":"e1","type":"a"}\n{"id":"e2\\ndata: injected","type":"b"}\n')
+    with pytest.raises(ReplayError, match=f"{bad}:2"):
+        load_replay(bad)

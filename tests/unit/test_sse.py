@@ -358,3 +358,16 @@ def test_random_streams_match_reference(group_lines: int | None, monkeypatch: An
             assert b"\r" not in frame.raw
             assert not frame.raw.startswith(b"\n")
             frame.raw.decode("utf-8")
+
+
+def test_an_event_that_never_ends_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bctrl_tail import sse
+
+    monkeypatch.setattr(sse, "MAX_BLOCK", 1000)
+    decoder = SSEDecoder()
+    assert decoder.feed(b"data: ok\n\n")[0].data == "ok"
+    decoder.feed(b"data: " + b"x" * 900)
+    with pytest.raises(sse.BlockTooLarge):
+        decoder.feed(b"y" * 200)
+    fresh = SSEDecoder()
+    assert fresh.feed(b"data: " + b"z" * 990 + b"\n\n")[0].data == "z" * 990
