@@ -37,6 +37,11 @@ class _Builder:
         self.events.append(event)
         self.delays.append(delay)
 
+    def download(self, delay: float, path: str, size: int) -> None:
+        filename = path.rsplit("/", 1)[-1]
+        data = {"url": SHOP + path, "filename": filename, "sizeBytes": size}
+        self.add(delay, "download", data, status="finished", name=filename)
+
     def command(self, delay: float, name: str, params: JSONObject, ms: int) -> None:
         common = {"connectionId": CONNECTION_ID, "name": name}
         self.add(delay, "connection.command.sent", {"params": params}, status="started", **common)
@@ -150,17 +155,7 @@ def _search_and_product(b: _Builder) -> None:
     )
     b.load(0.2, "/product/sx-200", "SX-200 Wireless Headphones", 980)
     b.tool(1.0, "browser.click", {"selector": "a.spec-sheet"}, 0.2)
-    b.add(
-        0.3,
-        "download",
-        {
-            "url": SHOP + "/files/sx-200-spec-sheet.pdf",
-            "filename": "sx-200-spec-sheet.pdf",
-            "sizeBytes": 482113,
-        },
-        status="finished",
-        name="sx-200-spec-sheet.pdf",
-    )
+    b.download(0.3, "/files/sx-200-spec-sheet.pdf", 482113)
     b.add(
         0.2,
         "file.saved",
@@ -205,17 +200,7 @@ def _success(b: _Builder) -> None:
     b.console(0.1, "log", "order 10423 placed")
     b.navigate(0.2, "/order/10423", "Order confirmed")
     b.load(0.3, "/order/10423", "Order confirmed", 870)
-    b.add(
-        0.4,
-        "download",
-        {
-            "url": SHOP + "/orders/10423/invoice.pdf",
-            "filename": "invoice-10423.pdf",
-            "sizeBytes": 73410,
-        },
-        status="finished",
-        name="invoice-10423.pdf",
-    )
+    b.download(0.4, "/orders/10423/invoice.pdf", 73410)
     b.add(
         0.2,
         "custom.checkpoint",
