@@ -37,8 +37,8 @@ class _Builder:
         self.events.append(event)
         self.delays.append(delay)
 
-    def download(self, delay: float, path: str, size: int) -> None:
-        filename = path.rsplit("/", 1)[-1]
+    def download(self, delay: float, path: str, size: int, filename: str = "") -> None:
+        filename = filename or path.rsplit("/", 1)[-1]
         data = {"url": SHOP + path, "filename": filename, "sizeBytes": size}
         self.add(delay, "download", data, status="finished", name=filename)
 
@@ -200,7 +200,7 @@ def _success(b: _Builder) -> None:
     b.console(0.1, "log", "order 10423 placed")
     b.navigate(0.2, "/order/10423", "Order confirmed")
     b.load(0.3, "/order/10423", "Order confirmed", 870)
-    b.download(0.4, "/orders/10423/invoice.pdf", 73410)
+    b.download(0.4, "/orders/10423/invoice.pdf", 73410, "invoice-10423.pdf")
     b.add(
         0.2,
         "custom.checkpoint",
