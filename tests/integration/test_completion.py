@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -86,3 +87,26 @@ def test_zsh_and_fish_completion_requests_answer() -> None:
         ),
     )
     assert fish.stdout.split() == ["auto", "table", "pretty", "jsonl", "raw"]
+
+
+def test_show_and_install_completion_for_bash(tmp_path: Path) -> None:
+    env = child_env({"HOME": str(tmp_path)})
+    command = " ".join(cli_command())
+    shown = subprocess.run(
+        ["bash", "-c", f"{command} --show-completion"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.strip() == (REPO / "completions" / "bctrl-tail.bash").read_text().strip()
+    installed = subprocess.run(
+        ["bash", "-c", f"{command} --install-completion"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+    )
+    assert installed.returncode == 0, installed.stderr
+    assert "bctrl-tail" in (tmp_path / ".bashrc").read_text()
