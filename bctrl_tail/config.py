@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import os
 import re
 import uuid
 from collections.abc import Iterable, Mapping
@@ -17,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bctrl_tail.choices import CATEGORIES, COLORS, OUTPUTS, TIME_FORMATS
+from bctrl_tail.cursorfile import read_cursor_file
 from bctrl_tail.errors import AuthError, UsageError
 from bctrl_tail.events import parse_time
 from bctrl_tail.terminal import color_enabled
@@ -209,30 +209,6 @@ def _connection_id(value: str | None) -> str | None:
 def _positive(value: float | None, option: str, *, minimum: float = 1) -> None:
     if value is not None and value < minimum:
         raise UsageError(f"invalid {option} {value}: must be at least {minimum}")
-
-
-def read_cursor_file(path: Path) -> str | None:
-    """The saved resume point, or None when the file does not exist yet or is empty.
-
-    Its folder must exist and be writable now: finding out at the first save would lose the
-    resume point of events already shown.
-    """
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
-        raise UsageError(f"cannot write --cursor-file {path}: no writable folder {folder}")
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise UsageError(f"cannot read --cursor-file {path}: {exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8").strip()
-    except UnicodeDecodeError:
-        raise UsageError(f"malformed --cursor-file {path}: not UTF-8 text") from None
-    if "\n" in text or "\r" in text or "\x00" in text:
-        raise UsageError(f"malformed --cursor-file {path}: expected one event id on one line")
-    return text or None
 
 
 def build_config(

@@ -7,6 +7,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from bctrl_tail.errors import UsageError
+
 
 class CursorFile:
     """Remembers the last output id and writes it with temp file + fsync + rename: a reader
@@ -66,3 +68,27 @@ def _sync_folder(directory: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def read_cursor_file(path: Path) -> str | None:
+    """The saved resume point, or None when the file does not exist yet or is empty.
+
+    Its folder must exist and be writable now: finding out at the first save would lose the
+    resume point of events already shown.
+    """
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write --cursor-file {path}: no writable folder {folder}")
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise UsageError(f"cannot read --cursor-file {path}: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise UsageError(f"malformed --cursor-file {path}: not UTF-8 text") from None
+    if "\n" in text or "\r" in text or "\x00" in text:
+        raise UsageError(f"malformed --cursor-file {path}: expected one event id on one line")
+    return text or None
