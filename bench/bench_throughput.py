@@ -93,9 +93,9 @@ def commands() -> dict[str, Command]:
         print(
             "bctrl's Python SDK is not installed for this interpreter, so its baseline is "
             f"skipped. To measure it: {sys.executable} -m pip install bctrl "
-            "(better in a separate venv, e.g. python3 -m venv /tmp/benchvenv && "
-            "/tmp/benchvenv/bin/pip install -e . bctrl pyinstrument; then run the bench with "
-            "/tmp/benchvenv/bin/python)"
+            "(better in a separate venv, e.g. python3 -m venv .bench-venv && "
+            ".bench-venv/bin/pip install -e . bctrl pyinstrument; then run the bench with "
+            ".bench-venv/bin/python)"
         )
     return found
 
