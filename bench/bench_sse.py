@@ -21,6 +21,8 @@ from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 
+from common import event_object
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -101,26 +103,8 @@ def huge_line(ours_mib: int, raw_mib: int) -> None:
 
 
 def json_payload(index: int) -> str:
-    """A run-event-like JSON object of about 350 bytes."""
-    return json.dumps(
-        {
-            "id": f"evt_{index:010d}",
-            "type": "network.response",
-            "category": "network",
-            "time": "2026-11-28T16:45:00.123Z",
-            "runId": "run_8f14e45fceea167a5a36dedd4bea2543",
-            "data": {
-                "method": "GET",
-                "status": 200,
-                "url": f"https://example.com/api/v1/items/{index}?page=3&sort=desc&fields=a,b,c",
-                "mimeType": "application/json",
-                "durationMs": 12.5,
-                "fromCache": False,
-                "requestId": f"req_{index:08d}",
-            },
-        },
-        separators=(",", ":"),
-    )
+    """The same ~350-byte run event the other benches send, as compact JSON."""
+    return json.dumps(event_object(index), separators=(",", ":"))
 
 
 def many_events(count: int, repeats: int) -> None:

@@ -89,24 +89,17 @@ def test_zsh_and_fish_completion_requests_answer() -> None:
     assert fish.stdout.split() == ["auto", "table", "pretty", "jsonl", "raw"]
 
 
+def in_bash(line: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run a command line under bash, so Typer detects bash as the user's shell."""
+    return subprocess.run(["bash", "-c", line], capture_output=True, text=True, env=env, timeout=30)
+
+
 def test_show_and_install_completion_for_bash(tmp_path: Path) -> None:
     env = child_env({"HOME": str(tmp_path)})
     command = " ".join(cli_command())
-    shown = subprocess.run(
-        ["bash", "-c", f"{command} --show-completion"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=30,
-    )
+    shown = in_bash(f"{command} --show-completion", env)
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.strip() == (REPO / "completions" / "bctrl-tail.bash").read_text().strip()
-    installed = subprocess.run(
-        ["bash", "-c", f"{command} --install-completion"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=30,
-    )
+    installed = in_bash(f"{command} --install-completion", env)
     assert installed.returncode == 0, installed.stderr
     assert "bctrl-tail" in (tmp_path / ".bashrc").read_text()

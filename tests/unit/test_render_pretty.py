@@ -15,6 +15,7 @@ from bctrl_tail.render import ConnState
 from bctrl_tail.render.pretty import PrettyRenderer, is_failure
 from bctrl_tail.render.timefmt import MISSING, TimeFormatter, format_relative
 from bctrl_tail.sse import Frame
+from tests.unit import consoles
 
 RED = "red"
 INJECTION = {
@@ -28,17 +29,7 @@ INJECTION = {
 
 
 def recording(width: int = 200, height: int = 40) -> Console:
-    return Console(
-        record=True,
-        width=width,
-        height=height,
-        force_terminal=True,
-        color_system="truecolor",
-        file=io.StringIO(),
-        markup=False,
-        highlight=False,
-        emoji=False,
-    )
+    return consoles.recording(width, height)
 
 
 def event(data: dict[str, Any], id_: str = "1") -> RunEvent:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +14,7 @@ from bctrl_tail.render import ConnState, Renderer
 from bctrl_tail.render import table as table_module
 from bctrl_tail.render.table import WINDOW, TableRenderer, build_view
 from bctrl_tail.render.timefmt import TimeFormatter
+from tests.unit import consoles
 
 WIDTH, HEIGHT = 120, 20
 FIT = HEIGHT - 5  # two header lines, table heading and rule, one spare line
@@ -31,17 +31,7 @@ class Clock:
 
 
 def recording(width: int = WIDTH, height: int = HEIGHT, *, terminal: bool = True) -> Console:
-    return Console(
-        record=True,
-        width=width,
-        height=height,
-        force_terminal=terminal,
-        color_system="truecolor",
-        file=io.StringIO(),
-        markup=False,
-        highlight=False,
-        emoji=False,
-    )
+    return consoles.recording(width, height, terminal=terminal)
 
 
 def event(i: int, **data: Any) -> RunEvent:
