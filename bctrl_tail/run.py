@@ -32,9 +32,24 @@ def execute(opts: Options) -> int:
         return exc.exit_code
     secret = "" if config.demo else config.api_key
     reporter = Reporter(sys.stderr, quiet=config.quiet, verbose=config.verbose, secret=secret)
-    if opts.cursor is None and config.cursor and config.cursor_file is not None:
-        reporter.info(f"resuming after {config.cursor} (from {config.cursor_file})")
+    report_resume(config, reporter, cursor_given=opts.cursor is not None)
     return follow(config, reporter)
+
+
+def report_resume(config: Config, reporter: Reporter, *, cursor_given: bool) -> None:
+    """Say where the cursor file makes each run start, and why it does not, if it does not."""
+    path = config.cursor_file
+    if path is None or cursor_given:
+        return
+    other = config.saved.other_base_url
+    if other is not None:
+        reporter.warn(
+            f"--cursor-file {path} holds cursors for {other}, not {config.base_url}:"
+            " starting from the beginning (the file will be rewritten for this URL)"
+        )
+    for run_id, cursor in config.cursors.items():
+        which = "" if len(config.run_ids) == 1 else f"{run_id} "
+        reporter.info(f"resuming {which}after {cursor} (from {path})")
 
 
 def make_renderer(config: Config, reporter: Reporter) -> Renderer:
@@ -66,16 +81,13 @@ def make_renderer(config: Config, reporter: Reporter) -> Renderer:
 def _start_demo(config: Config, reporter: Reporter) -> tuple[Any, Config]:
     from bctrl_tail.simulator import Simulator, demo_runs
 
-    runs = demo_runs(speed=config.demo_speed)
-    names = [run.run_id for run in runs]
-    if config.run_id not in names:
-        raise UsageError(f"--demo serves {' and '.join(names)}, not {config.run_id!r}")
     sim = Simulator(host="127.0.0.1", port=0)
-    for run in runs:
+    for run in demo_runs(speed=config.demo_speed):
         sim.add_run(run)
     sim.start()
+    noun = "run" if len(config.run_ids) == 1 else "runs"
     reporter.info(
-        f"demo: tailing simulated run {config.run_id} served at {sim.base_url}"
+        f"demo: tailing simulated {noun} {' and '.join(config.run_ids)} served at {sim.base_url}"
         + ("" if config.demo_speed != 1 else " (try --demo-speed 10)")
     )
     return sim, replace(config, base_url=sim.base_url)
@@ -90,6 +102,8 @@ def follow(config: Config, reporter: Reporter) -> int:
     summary = False
     code: int = ExitCode.FAILURE
     try:
+        if len(config.run_ids) > 1:  # until the per-run event core lands (issue 11)
+            raise UsageError("following several runs at once is not built yet")
         if config.demo:
             sim, config = _start_demo(config, reporter)
         from bctrl_tail.tail import Tail

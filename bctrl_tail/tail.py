@@ -104,7 +104,7 @@ class Tail:
         self.clock = clock
         self.rand = rand
         self.stats = Stats()
-        self.cursor_file = CursorFile(config.cursor_file)
+        self.cursor_file = CursorFile(config.cursor_file, config.saved.base_url, config.saved.runs)
         self.ended: RunEnded | None = None
         self._resume_id: str | None = config.cursor
         self._retry_ms: int | None = None
@@ -245,7 +245,7 @@ class Tail:
         stats.shown += 1
         if event.id:
             stats.last_id = event.id
-            self.cursor_file.update(event.id)
+            self.cursor_file.update(self.config.run_id, event.id)
         if config.max_events is not None and stats.shown >= config.max_events:
             noun = "event" if stats.shown == 1 else "events"
             self.reporter.info(f"stopping after {stats.shown} {noun} (--max-events)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -59,3 +60,14 @@ def run_cli(
         stdin=subprocess.DEVNULL,
     )
     return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def saved_cursor(path: Path, run_id: str) -> str | None:
+    """The id a --cursor-file holds for ``run_id``; None when there is no file or entry yet."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return None
+    assert document["format"] == "bctrl-tail.cursor/1"
+    cursor = document["runs"].get(run_id)
+    return cursor if isinstance(cursor, str) else None

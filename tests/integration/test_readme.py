@@ -83,7 +83,8 @@ def test_shell_examples_run(block: str, api: Simulator, tmp_path: Path) -> None:
             for ln in json_lines
         )
     if "--cursor-file" in block:
-        assert (tmp_path / "run_123.cursor").read_text().strip().startswith("evt_")
+        cursors = json.loads((tmp_path / "run_123.cursor").read_text())["runs"]
+        assert cursors["run_123"].startswith("evt_")
         assert len((tmp_path / "run_123.jsonl").read_text().splitlines()) > 10
 
 
