@@ -86,8 +86,8 @@ app.command(
     cls=_Command,
     help="Follow the live event streams of bctrl runs.\n\n"
     "Shows a live table in a terminal and JSON lines when piped; several runs are followed "
-    "at once. The API key is read from BCTRL_API_KEY (preferred) or --api-key; the base URL "
-    "from BCTRL_BASE_URL or --base-url.",
+    "at once. The API key comes from --api-key, BCTRL_API_KEY, or else the bctrl CLI's login "
+    "(bctrl auth login); the base URL from --base-url, BCTRL_BASE_URL or BCTRL_API_URL.",
     epilog=EXAMPLES,
     no_args_is_help=False,
 )(tail)

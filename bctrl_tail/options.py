@@ -106,7 +106,7 @@ class Options:
         "--api-key",
         metavar="KEY",
         panel=SOURCE,
-        help="Bearer key; prefer the BCTRL_API_KEY variable.",
+        help="Bearer key; better: BCTRL_API_KEY or the bctrl CLI's login.",
         secret=True,
     )
     base_url: str | None = _option(
