@@ -45,6 +45,7 @@ SH_BLOCKS = [b for b in blocks("sh") if runnable(b).strip()]
 def api() -> Iterator[Simulator]:
     with Simulator() as server:
         server.add_run(demo_run("run_123", speed=200))
+        server.add_run(demo_run("run_456", speed=200))  # for the several-runs examples
         yield server
 
 
