@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import http.client
+import re
 import socket
 import ssl
 from collections.abc import Iterator
@@ -32,6 +33,7 @@ _PLAIN_HTTP_REASONS = frozenset(
     {"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "HTTP_REQUEST", "PACKET_LENGTH_TOO_LONG",
      "UNKNOWN_PROTOCOL", "UNEXPECTED_MESSAGE"}
 )  # fmt: skip
+_TUNNEL = re.compile(r"Tunnel connection failed: (\d{3})")
 _UNKNOWN_ISSUER = frozenset({2, 18, 19, 20, 21, 27})  # X509_V_ERR_* for an untrusted chain
 _EXPIRED, _NOT_YET_VALID = 10, 9
 _NAME_MISMATCH = frozenset({62, 63, 64})  # host name, e-mail, IP address mismatch
@@ -82,17 +84,26 @@ def connect_error(exc: BaseException, url: str, route: Route) -> TailError:
     if tls is not None:
         return tls
     if route.proxy is not None and _first(exc, urllib3.exceptions.ProxyError) is not None:
-        return ConnectFailed(
-            f"cannot reach {address} through the proxy {route.proxy_address}: "
-            + _reason(exc, route.proxy_address),
-            hint="check HTTPS_PROXY / HTTP_PROXY / ALL_PROXY and NO_PROXY",
-        )
+        return _proxy_failure(exc, address, route.proxy_address)
     hint = f"{base_url_hint(url)} and that the server is up"
     if _first(exc, (http.client.RemoteDisconnected, ConnectionResetError)) is not None:
         if urlsplit(url).scheme == "http":
             hint = f"if that port serves https, use https://{address}; else {hint}"
         return ConnectFailed(f"{address} closed the connection without answering", hint=hint)
     return ConnectFailed(_reason(exc, address), hint=hint)
+
+
+def _proxy_failure(exc: BaseException, address: str, proxy: str) -> ConnectFailed:
+    hint = "check HTTPS_PROXY / HTTP_PROXY / ALL_PROXY and NO_PROXY"
+    tunnel = next((_TUNNEL.search(str(e)) for e in causes(exc) if _TUNNEL.search(str(e))), None)
+    if tunnel is None:
+        return ConnectFailed(f"{_reason(exc, proxy)} (the proxy for {address})", hint=hint)
+    status = int(tunnel.group(1))
+    if status == 407:
+        hint = "the proxy wants credentials: http://USER:PASSWORD@HOST:PORT in HTTPS_PROXY"
+    return ConnectFailed(
+        f"the proxy {proxy} refused to connect to {address} (HTTP {status})", hint=hint
+    )
 
 
 def _reason(exc: BaseException, address: str) -> str:
@@ -144,7 +155,10 @@ def _certificate_failure(
     host = address.rsplit(":", 1)[0]
     hint = CA_HINT
     if route.ca_variable:
-        hint = f"{route.ca_variable} names {route.verify}: add the CA that signed it there"
+        hint = (
+            f"{route.ca_variable} names {route.verify}: to trust a private CA, add its "
+            "certificate to that file"
+        )
     if code in _UNKNOWN_ISSUER:
         why = "signed by an unknown issuer (self-signed, or a private CA not trusted here)"
     elif code in _NAME_MISMATCH:
