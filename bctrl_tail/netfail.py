@@ -112,13 +112,16 @@ def _reason(exc: BaseException, address: str) -> str:
         return f"connection refused by {address}"
     if _first(exc, (socket.gaierror, urllib3.exceptions.NameResolutionError)) is not None:
         return f"unknown host {host} (the name does not resolve)"
-    if _first(exc, urllib3.exceptions.ConnectTimeoutError) is not None:
-        return f"timed out connecting to {address}"
-    if _first(exc, (urllib3.exceptions.ReadTimeoutError, TimeoutError)) is not None:
-        return f"{address} accepted the connection but did not answer in time"
     unreachable = (errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL)
     if any(isinstance(e, OSError) and e.errno in unreachable for e in causes(exc)):
         return f"{address} is unreachable from this machine"
+    if _first(exc, urllib3.exceptions.ReadTimeoutError) is not None:
+        return f"{address} accepted the connection but did not answer in time"
+    # NewConnectionError subclasses ConnectTimeoutError: only the exact class is a timeout
+    if any(type(e) is urllib3.exceptions.ConnectTimeoutError for e in causes(exc)) or _first(
+        exc, TimeoutError
+    ):
+        return f"timed out connecting to {address}"
     if _first(exc, ssl.SSLError) is not None:
         return f"TLS handshake with {address} failed"
     return f"cannot connect to {address}"

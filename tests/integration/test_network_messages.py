@@ -213,7 +213,7 @@ def test_key_at_the_body_read_limit_never_shows(sim: Simulator, offset: int) -> 
 
 # -- event ids in any script ---------------------------------------------------------------------
 
-UNICODE_IDS = ["✓1", "事件2", "🎉3", "Ωμέγα4", "حدث5", "событие6", "イベント7", "😀👍🏽8", "é9"]
+UNICODE_IDS = ["✓1", "事件2", "🎉3", "Ωμέγα4", "حدث5", "событие6", "イベント7", "😀👍🏽8", "é9"]  # noqa: RUF001
 
 
 def test_ids_in_several_scripts_survive_drops(sim: Simulator) -> None:
@@ -235,9 +235,10 @@ def test_emoji_id_cut_mid_character(sim: Simulator) -> None:
     """The drop falls inside the emoji of the id line: the broken event is not output, and the
     resume is from the last whole one."""
     evs = [{"id": f"🎉{n}", "type": "navigation", "time": TIME} for n in range(4)]
+    compact = [json.dumps(e, ensure_ascii=False, separators=(",", ":")) for e in evs]
     frames = [
-        f"event: run.event\nid: {e['id']}\ndata: {json.dumps(e, ensure_ascii=False, separators=(',', ':'))}\n\n".encode()
-        for e in evs
+        f"event: run.event\nid: {e['id']}\ndata: {c}\n\n".encode()
+        for e, c in zip(evs, compact, strict=True)
     ]
     cut = len(frames[0]) + len(frames[1]) + len(b"event: run.event\nid: ") + 2  # inside U+1F389
     sim.add_run(Run("run_1", evs, drop_at_bytes=[cut], retry_ms=5))
