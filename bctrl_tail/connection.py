@@ -20,7 +20,7 @@ from bctrl_tail.errors import TailError
 from bctrl_tail.netfail import NETWORK_ERRORS, connect_error, stream_error
 from bctrl_tail.request import Headers
 from bctrl_tail.responses import REDIRECTS, check_response, redirect_target
-from bctrl_tail.transport import BearerAuth, route
+from bctrl_tail.transport import BearerAuth, prepare_https, route
 
 CONNECT_TIMEOUT = 10.0
 READ_SIZE = 65536
@@ -113,6 +113,8 @@ class Connection:
         """One request, redirects not followed (``_open`` decides), netrc never read."""
         way = route(url)
         self._proxy = way.proxy_address
+        if url.startswith("https:"):
+            prepare_https(self._session)
         request = requests.Request("GET", url, headers=self._headers, auth=BearerAuth(self._key))
         prepared = self._session.prepare_request(request)
         prepared.url = url  # as built: requests' requoting would turn %2E%2E back into ..
@@ -122,7 +124,7 @@ class Connection:
                 stream=True,
                 allow_redirects=False,
                 proxies=way.proxies,
-                verify=way.verify,
+                verify=True,  # with the session's trust context: public CAs + named bundles
                 timeout=(CONNECT_TIMEOUT, self._read_timeout),
             )
         except NETWORK_ERRORS as exc:

@@ -157,11 +157,9 @@ def _certificate_failure(
     code = cert.verify_code
     host = address.rsplit(":", 1)[0]
     hint = CA_HINT
-    if route.ca_variable:
-        hint = (
-            f"{route.ca_variable} names {route.verify}: to trust a private CA, add its "
-            "certificate to that file"
-        )
+    if route.ca_bundles:
+        variable, path = route.ca_bundles[0]
+        hint = f"to trust a private CA, add its certificate to {path} (named by {variable})"
     if code in _UNKNOWN_ISSUER:
         why = "signed by an unknown issuer (self-signed, or a private CA not trusted here)"
     elif code in _NAME_MISMATCH:

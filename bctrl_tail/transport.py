@@ -1,19 +1,24 @@
-"""The HTTP session: the key as an auth object, proxies and CA bundles from the environment,
+"""The HTTP session: the key as an auth object, proxies and extra CAs from the environment,
 and never ``~/.netrc``.
 
 requests reads netrc, proxies and ``REQUESTS_CA_BUNDLE`` all under one switch (``trust_env``).
 We turn the switch off and read the two we want ourselves, so that no netrc entry can ever
 replace the bearer key, and a loopback target (bctrl's local gateway) never goes through a
-proxy, which would see the key.
+proxy, which would see the key. CA bundles named in the environment are trusted in addition to
+the usual public CAs, so naming a private CA's file does not break public hosts.
 """
 
 from __future__ import annotations
 
 import os
+import ssl
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
+import certifi
 import requests
+from requests.adapters import HTTPAdapter
 from requests.utils import get_environ_proxies, select_proxy
 
 from bctrl_tail.config import is_loopback
@@ -39,11 +44,11 @@ class BearerAuth(requests.auth.AuthBase):
 
 @dataclass(frozen=True)
 class Route:
-    """How one URL is reached: through which proxy (None: directly), trusting which CAs."""
+    """How one URL is reached: through which proxy (None: directly); and, for messages, which
+    variables named extra CA bundles."""
 
     proxy: str | None
-    verify: bool | str
-    ca_variable: str | None  # the variable that named the CA bundle, for messages
+    ca_bundles: tuple[tuple[str, str], ...] = ()  # (variable, path)
 
     @property
     def proxies(self) -> dict[str, str]:
@@ -63,23 +68,57 @@ class Route:
 
 
 def route(url: str) -> Route:
-    """The proxy and CA bundle for ``url``, as requests would pick them from HTTP(S)_PROXY,
-    ALL_PROXY, NO_PROXY and REQUESTS_CA_BUNDLE — except that loopback is always direct."""
+    """The proxy for ``url``, as requests would pick it from HTTP(S)_PROXY, ALL_PROXY and
+    NO_PROXY — except that loopback is always direct."""
     host = urlsplit(url).hostname or ""
     proxy = None
     if not is_loopback(host):
         proxy = select_proxy(url, get_environ_proxies(url, no_proxy=None))
-    env = os.environ
-    variable = next((name for name in CA_BUNDLE_VARIABLES if env.get(name)), None)
-    if variable is None:
-        return Route(proxy or None, True, None)
-    bundle = env[variable]
-    if not os.path.exists(bundle):
-        raise TLSFailure(
-            f"{variable} names {bundle}, which does not exist",
-            hint="point it at a PEM file of the CA certificates to trust, or unset it",
-        )
-    return Route(proxy or None, bundle, variable)
+    return Route(proxy or None, ca_bundles())
+
+
+def ca_bundles() -> tuple[tuple[str, str], ...]:
+    """The CA bundles the environment names, as (variable, path), each path once."""
+    found: dict[str, str] = {}
+    for name in CA_BUNDLE_VARIABLES:
+        path = os.environ.get(name)
+        if path and path not in found.values():
+            found[name] = path
+    return tuple(found.items())
+
+
+def trust_context() -> ssl.SSLContext:
+    """The public CAs (the bundle requests ships) plus every bundle the environment names."""
+    context = ssl.create_default_context(cafile=certifi.where())
+    for variable, path in ca_bundles():
+        try:
+            if os.path.isdir(path):
+                context.load_verify_locations(capath=path)
+            else:
+                context.load_verify_locations(cafile=path)
+        except (OSError, ssl.SSLError):
+            problem = "does not exist" if not os.path.exists(path) else "holds no PEM certificate"
+            raise TLSFailure(
+                f"{variable} names {path}, which {problem}",
+                hint="point it at a PEM file of the CA certificates to trust, or unset it",
+            ) from None
+    return context
+
+
+class _TrustAdapter(HTTPAdapter):
+    """Every connection, direct or through a proxy's tunnel, verifies with one context."""
+
+    def __init__(self, context: ssl.SSLContext) -> None:
+        self._context = context
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["ssl_context"] = self._context
+        super().init_poolmanager(*args, **kwargs)
+
+    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+        kwargs["ssl_context"] = self._context
+        return super().proxy_manager_for(proxy, **kwargs)
 
 
 def new_session() -> requests.Session:
@@ -87,3 +126,11 @@ def new_session() -> requests.Session:
     session = requests.Session()
     session.trust_env = False
     return session
+
+
+def prepare_https(session: requests.Session) -> None:
+    """Give the session its trust context before its first https request (built only then:
+    plain-http use, the demo included, never reads a CA bundle). Raises TLSFailure when a
+    named bundle cannot be read."""
+    if not isinstance(session.get_adapter("https://x"), _TrustAdapter):
+        session.mount("https://", _TrustAdapter(trust_context()))

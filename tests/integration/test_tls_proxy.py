@@ -83,6 +83,23 @@ def test_trusted_through_ssl_cert_file(server: Simulator, ca: trustme.CA, bundle
     assert len(result.lines) == 3
 
 
+def test_two_private_cas_from_two_variables_are_both_trusted(
+    server: Simulator, ca: trustme.CA, bundle: str, tmp_path: Path
+) -> None:
+    """Named bundles add to what is trusted: each variable's CA works, neither hides the other."""
+    other = trustme.CA()
+    other_bundle = tmp_path / "other.pem"
+    other.cert_pem.write_to_path(str(other_bundle))
+    env = {**NO_CA_BUNDLE, "REQUESTS_CA_BUNDLE": bundle, "SSL_CERT_FILE": str(other_bundle)}
+    with (
+        front(server, ca.issue_cert("localhost")) as one,
+        front(server, other.issue_cert("localhost")) as two,
+    ):
+        for port in (one.port, two.port):
+            result = run_cli("run_1", "--base-url", f"https://localhost:{port}", env=env)
+            assert result.code == 0, result.stderr
+
+
 @pytest.mark.parametrize(
     ("case", "needles"),
     [

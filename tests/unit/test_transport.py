@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bctrl_tail.errors import TLSFailure
-from bctrl_tail.transport import BearerAuth, new_session, route
+from bctrl_tail.transport import BearerAuth, ca_bundles, new_session, prepare_https, route
 
 PROXY = "http://user:secret@proxy.corp:3128"
 
@@ -49,23 +49,45 @@ def test_loopback_is_always_direct(monkeypatch: pytest.MonkeyPatch, url: str) ->
     assert route(url + "/v2/runs/r/events/stream").proxy is None
 
 
-def test_ca_bundle_variables_in_order(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    first, second = tmp_path / "a.pem", tmp_path / "b.pem"
-    first.write_text("")
-    second.write_text("")
-    monkeypatch.setenv("SSL_CERT_FILE", str(second))
-    assert route("https://api.bctrl.ai").verify == str(second)
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(first))
-    way = route("https://api.bctrl.ai")
-    assert (way.verify, way.ca_variable) == (str(first), "REQUESTS_CA_BUNDLE")
+def test_ca_bundles_each_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    first, second = str(tmp_path / "a.pem"), str(tmp_path / "b.pem")
+    monkeypatch.setenv("SSL_CERT_FILE", second)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", first)
+    monkeypatch.setenv("CURL_CA_BUNDLE", first)
+    assert ca_bundles() == (("REQUESTS_CA_BUNDLE", first), ("SSL_CERT_FILE", second))
 
 
 def test_missing_ca_bundle_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SSL_CERT_FILE", "/no/such/ca.pem")
     with pytest.raises(TLSFailure, match=re.escape("SSL_CERT_FILE names /no/such/ca.pem")):
-        route("https://api.bctrl.ai")
+        prepare_https(new_session())
+
+
+def test_a_bundle_without_certificates_is_named(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty.pem"
+    empty.write_text("not a certificate\n")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(empty))
+    with pytest.raises(TLSFailure, match="holds no PEM certificate"):
+        prepare_https(new_session())
 
 
 def test_session_reads_nothing_from_the_environment() -> None:
     assert new_session().trust_env is False
     assert "k_secret" not in repr(BearerAuth("k_secret"))
+
+
+def test_named_bundles_are_trusted_in_addition_to_the_public_cas(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import trustme
+
+    from bctrl_tail.transport import trust_context
+
+    public = len(trust_context().get_ca_certs())
+    bundle = tmp_path / "private.pem"
+    trustme.CA().cert_pem.write_to_path(str(bundle))
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    assert len(trust_context().get_ca_certs()) == public + 1
+    assert public > 50  # the public CAs are still there
