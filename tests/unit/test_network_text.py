@@ -18,7 +18,7 @@ from bctrl_tail.transport import Route
 
 SECRET = "sk_live_Q7f9Zx2LmN4pR8tV1wY3"
 WINDOWS = {SECRET[i : i + 4] for i in range(len(SECRET) - 3)}
-DIRECT = Route(None, True, None)
+DIRECT = Route(None)
 
 
 def leaks(text: str) -> list[str]:
