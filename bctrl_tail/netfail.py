@@ -90,6 +90,8 @@ def connect_error(exc: BaseException, url: str, route: Route) -> TailError:
         if urlsplit(url).scheme == "http":
             hint = f"if that port serves https, use https://{address}; else {hint}"
         return ConnectFailed(f"{address} closed the connection without answering", hint=hint)
+    if _first(exc, http.client.HTTPException) is not None:
+        return ConnectFailed(f"{address} did not answer in HTTP", hint=hint)
     return ConnectFailed(_reason(exc, address), hint=hint)
 
 
@@ -141,9 +143,8 @@ def _tls_error(exc: BaseException, url: str, route: Route) -> TailError | None:
             "that is not loopback also needs --allow-http), or the https port",
         )
     status_line = _first(exc, http.client.BadStatusLine)
-    if status_line is not None and str(status_line.args[0] if status_line.args else "")[
-        :2
-    ].startswith("\x15\x03"):
+    first_line = status_line.args[0] if status_line is not None and status_line.args else ""
+    if isinstance(first_line, str) and first_line.startswith("\x15\x03"):  # a TLS alert
         return TLSFailure(
             f"{address} answered in TLS to a plain http request",
             hint=f"use --base-url https://{address}",

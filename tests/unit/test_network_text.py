@@ -4,6 +4,7 @@ digits only, ids as header bytes, and failures described without library text.""
 from __future__ import annotations
 
 import errno
+import http.client
 import ssl
 
 import pytest
@@ -125,3 +126,18 @@ def test_stream_errors_are_retryable_and_plain() -> None:
     assert stream_error(urllib3.exceptions.IncompleteRead(5, 10)).message == (
         "the connection was cut mid-stream"
     )
+
+
+def test_a_tls_alert_to_a_plain_request_says_use_https() -> None:
+    error = connect_error(
+        http.client.BadStatusLine("\x15\x03\x01\x00\x02\x02P"), "http://h:1", DIRECT
+    )
+    assert isinstance(error, TLSFailure)
+    assert error.lines() == ["error: h:1 answered in TLS to a plain http request",
+                             "use --base-url https://h:1"]  # fmt: skip
+
+
+def test_a_server_that_is_not_http() -> None:
+    error = connect_error(http.client.BadStatusLine("SSH-2.0-OpenSSH_9.6"), "http://h:22", DIRECT)
+    assert isinstance(error, ConnectFailed)
+    assert error.message == "h:22 did not answer in HTTP"
