@@ -184,6 +184,18 @@ def test_https_through_a_proxy_is_a_tunnel(server: Simulator, ca: trustme.CA, bu
     assert server.requests[0].headers["authorization"] == f"Bearer {KEY}"
 
 
+def test_plain_http_through_a_proxy_with_allow_http(server: Simulator) -> None:
+    """HTTP_PROXY is honoured for a host that is not loopback (plain http, so --allow-http)."""
+    port = server.base_url.rsplit(":", 1)[1]
+    with RecordingProxy() as proxy:
+        env = {"HTTP_PROXY": proxy.url, "HTTPS_PROXY": "", "ALL_PROXY": ""}
+        base = f"http://bctrl-api.test:{port}"
+        result = run_cli("run_1", "--base-url", base, "--allow-http", "-o", "jsonl", env=env)
+        assert result.code == 0, result.stderr
+        assert len(result.lines) == 3
+        assert proxy.log.request_lines == [f"GET {base}/v2/runs/run_1/events/stream HTTP/1.1"]
+
+
 def test_a_refusing_proxy_is_named(server: Simulator) -> None:
     from tests.netservers import free_port
 
