@@ -248,3 +248,18 @@ def test_emoji_id_cut_mid_character(sim: Simulator) -> None:
     second = sim.requests[1]
     assert second.query["cursor"] == ["🎉1"]
     assert second.headers["last-event-id"].encode("latin-1").decode("utf-8") == "🎉1"
+
+
+def test_nginx_plain_http_to_https_port_page_says_use_https(sim: Simulator) -> None:
+    page = (
+        "<html>\r\n<head><title>400 The plain HTTP request was sent to HTTPS port</title></head>"
+        "\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n</body>\r\n</html>\r\n"
+    )
+    sim.add_run(
+        Run("run_1", EVENTS, responses=[Response(400, page, {"Content-Type": "text/html"})])
+    )
+    result = run_cli("run_1", "--base-url", sim.base_url)
+    assert result.code == 1
+    address = sim.base_url.removeprefix("http://")
+    assert f"that port serves https: use --base-url https://{address}" in result.stderr
+    assert_plain(result)
