@@ -16,7 +16,7 @@ def write(terminal: bool, data: object) -> bytes:
     out = io.BytesIO()
     renderer = JsonlRenderer(out, terminal=terminal)
     text = json.dumps(data, ensure_ascii=False)
-    event, _ = make_event(Frame("run.event", text, "e1", True, None, True, b""))
+    event, _ = make_event(Frame("run.event", text, "e1", True, None, True, ""))
     renderer.on_event(event)
     assert out.getvalue() == b""  # nothing before the flush at the end of the chunk
     renderer.flush()

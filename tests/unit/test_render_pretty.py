@@ -161,7 +161,7 @@ def test_state_frames_and_close_write_nothing() -> None:
     console = recording()
     renderer = PrettyRenderer(console, time_format="utc")
     renderer.on_state(ConnState("live"))
-    renderer.on_frame(Frame("heartbeat", "", "", False, None, True, b"event: heartbeat\n\n"))
+    renderer.on_frame(Frame("heartbeat", "", "", False, None, True, "event: heartbeat"))
     renderer.flush()
     assert renderer.due() is None
     renderer.close(RunEnded("r", "failed", "", "", ""))
