@@ -18,10 +18,10 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\u{ord(match.group()):04x}"
 
 
-def encode_line(event: RunEvent) -> bytes:
+def encode_line(event: RunEvent, text: str) -> bytes:
     """UTF-8 bytes of the event's line; lone surrogates fall back to \\u escapes."""
     try:
-        return (event.text + "\n").encode("utf-8")
+        return (text + "\n").encode("utf-8")
     except UnicodeEncodeError:
         text = json.dumps(event.data, ensure_ascii=True, separators=(",", ":"))
         return (text + "\n").encode("ascii")
@@ -36,6 +36,7 @@ class JsonlRenderer(BufferedRenderer):
         self._terminal = terminal
 
     def on_event(self, event: RunEvent) -> None:
-        if self._terminal and _TERMINAL_UNSAFE.search(event.text):
-            event.text = _TERMINAL_UNSAFE.sub(_escape, event.text)
-        self._pending.append(encode_line(event))
+        text = event.text
+        if self._terminal and _TERMINAL_UNSAFE.search(text):
+            text = _TERMINAL_UNSAFE.sub(_escape, text)
+        self._pending.append(encode_line(event, text))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 import json
 
+from bctrl_tail.flow import make_event
 from bctrl_tail.render.jsonl import JsonlRenderer
 from bctrl_tail.sse import Frame
-from bctrl_tail.tail import make_event
 
 HOSTILE = {"m": "a\u009b31mb\u202ec\u2028d é ☃", "n": 1}
 
