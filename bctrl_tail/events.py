@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bctrl_tail.choices import CATEGORIES
-from bctrl_tail.jsontext import compact
+from bctrl_tail.jsontext import compact, compact_line, text_line
 
 __all__ = [
     "CATEGORIES",
@@ -99,6 +99,11 @@ class RunEvent:
         if text is None:
             text = self._text = compact(self.data)
         return text
+
+    def line(self) -> bytes:
+        """The compact text and a newline, as UTF-8: the event's jsonl line."""
+        text = self._text
+        return compact_line(self.data) if text is None else text_line(text, self.data)
 
     @property
     def type(self) -> str:

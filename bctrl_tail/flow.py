@@ -86,6 +86,7 @@ class Flow:
         self.resume_id: str | None = config.cursor  # where a new connection starts
         self.retry_ms: int | None = None  # the server's last valid retry
         self.ended: RunEnded | None = None
+        self._filtered = bool(config.grep or config.exclude or config.since is not None)
         self._seen: OrderedDict[str, None] = OrderedDict()
         if config.cursor:  # "start after": a server that includes the cursor event shows it not
             self._seen[config.cursor] = None
@@ -144,7 +145,7 @@ class Flow:
                 ("warn", f"event {event_id or '(no id)'} has data that is not a JSON object")
             )
         config = self.config
-        if not selected(config, event):
+        if self._filtered and not selected(config, event):
             return None
         if self.raw:
             step.raw.append(frame.raw)

@@ -58,3 +58,20 @@ def compact(value: Any) -> str:
         return orjson.dumps(value).decode("utf-8")
     except orjson.JSONEncodeError:  # integers beyond 64 bits, lone surrogates
         return _COMPACT.encode(value)
+
+
+def compact_line(value: Any) -> bytes:
+    """``compact(value)`` plus a newline, as UTF-8: a jsonl line without a str in between."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_APPEND_NEWLINE)
+    except orjson.JSONEncodeError:
+        return text_line(_COMPACT.encode(value), value)
+
+
+def text_line(text: str, value: Any) -> bytes:
+    """``text`` (the compact text of ``value``) as a UTF-8 line; lone surrogates cannot be
+    UTF-8, so then the whole line is written with \\u escapes (the same JSON value)."""
+    try:
+        return (text + "\n").encode("utf-8")
+    except UnicodeEncodeError:
+        return (json.dumps(value, ensure_ascii=True, separators=(",", ":")) + "\n").encode()
