@@ -110,7 +110,8 @@ def raw_data_len(chunks: list[bytes]) -> int:
 
 
 def huge_line(ours_mib: int, raw_mib: int) -> None:
-    print(f"\n1. one data line in 128-byte chunks ({ours_mib} MiB ours, {raw_mib} MiB sseclient)")
+    sizes = f"{ours_mib} MiB ours" + (f", {raw_mib} MiB sseclient" if SSEClient else "")
+    print(f"\n1. one data line in 128-byte chunks ({sizes})")
 
     def stream(mib: int) -> list[bytes]:
         return chunked(b"data: " + b"a" * (mib * MIB) + b"\n\n", 128)
