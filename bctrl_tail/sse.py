@@ -11,8 +11,7 @@ from dataclasses import dataclass
 
 _BOM = b"\xef\xbb\xbf"
 MAX_BLOCK = 64 * 2**20  # bytes of one unfinished event block
-# Retry values beyond this are clamped: int() refuses >4300-digit strings, and no real
-# reconnection delay needs more than ~31 million years.
+# Longer retry values are clamped: int() refuses >4300 digits; 10**18 ms is 31 million years.
 _RETRY_MAX_DIGITS = 18
 _RETRY_MAX = int("9" * _RETRY_MAX_DIGITS)
 
@@ -120,8 +119,7 @@ class SSEDecoder:
         return self._parse(str(memoryview(data)[:end], "utf-8", "replace").rstrip("\n"))
 
     def _hold(self, part: bytes) -> None:
-        """Keep part of the unfinished block, within MAX_BLOCK: a server that never ends an
-        event must not take all the memory there is."""
+        """Keep part of the unfinished block, within MAX_BLOCK (a server may never end one)."""
         self._size += len(part)
         if self._size > MAX_BLOCK:
             raise BlockTooLarge(f"an event larger than {MAX_BLOCK // 2**20} MiB")
@@ -170,14 +168,8 @@ class SSEDecoder:
         parsed); its id does not (the last event id changes only when a block ends).
         """
         pending = b"".join(self._pending)
-        lines = pending[: pending.rfind(b"\n") + 1].decode("utf-8", "replace").split("\n")
-        for line in lines:
-            if line.startswith("retry:"):
-                ms = _retry_ms(line[7:] if line[6:7] == " " else line[6:])
-                if ms is not None:
-                    self._retry = ms
-        self._pending.clear()
-        self._size = 0
-        self._after_cr = False
-        self._head = b""
+        last_id = self._last_id
+        self._parse(pending[: max(pending.rfind(b"\n"), 0)].decode("utf-8", "replace"))
+        self._last_id = last_id
+        self._pending, self._size, self._after_cr, self._head = [], 0, False, b""
         return []
