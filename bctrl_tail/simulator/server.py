@@ -194,6 +194,10 @@ class Simulator:
         server, self._server = self._server, None
         if server is None:
             return
+        # Refuse new connections first, as a stopped server does: one accepted into the
+        # backlog now would only be closed unanswered, which a client cannot tell from a crash.
+        with contextlib.suppress(OSError):
+            server.socket.shutdown(socket.SHUT_RDWR)
         server.shutdown()
         with self._lock:
             connections = list(self._connections)
