@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from bctrl_tail.auth import login_token
 from bctrl_tail.config import Config, Options, build_config
-from bctrl_tail.errors import ExitCode, TailError, Terminated, UsageError
+from bctrl_tail.errors import ExitCode, TailError, Terminated
 from bctrl_tail.reporter import Reporter
 
 if TYPE_CHECKING:
@@ -60,7 +60,8 @@ def make_renderer(config: Config, reporter: Reporter) -> Renderer:
     if config.output == "jsonl":
         from bctrl_tail.render.jsonl import JsonlRenderer
 
-        return JsonlRenderer(sys.stdout.buffer, terminal=sys.stdout.isatty())
+        several = len(config.run_ids) > 1
+        return JsonlRenderer(sys.stdout.buffer, terminal=sys.stdout.isatty(), run_ids=several)
     if config.output == "raw":
         from bctrl_tail.render.raw import RawOutput
 
@@ -75,11 +76,13 @@ def make_renderer(config: Config, reporter: Reporter) -> Renderer:
     if config.output == "pretty":
         from bctrl_tail.render.pretty import PrettyRenderer
 
-        return PrettyRenderer(console, time_format=config.time_format)
+        return PrettyRenderer(console, time_format=config.time_format, run_ids=config.run_ids)
     from bctrl_tail.render.table import TableRenderer
 
     reporter.defer()
-    return TableRenderer(console, run_id=config.run_id, time_format=config.time_format)
+    ids = config.run_ids
+    title = ", ".join(ids) if len(ids) <= 3 else f"{ids[0]} and {len(ids) - 1} more"
+    return TableRenderer(console, run_id=title, time_format=config.time_format)
 
 
 def _start_demo(config: Config, reporter: Reporter) -> tuple[Any, Config]:
@@ -106,8 +109,6 @@ def follow(config: Config, reporter: Reporter) -> int:
     summary = False
     code: int = ExitCode.FAILURE
     try:
-        if len(config.run_ids) > 1:  # until the per-run event core lands (issue 11)
-            raise UsageError("following several runs at once is not built yet")
         if config.demo:
             sim, config = _start_demo(config, reporter)
         from bctrl_tail.render.raw import RawOutput
@@ -139,23 +140,31 @@ def follow(config: Config, reporter: Reporter) -> int:
     finally:
         code = _cleanup(renderer, tail, sim, reporter, code)
     if summary and tail is not None:
-        from bctrl_tail.flow import end_line
-
-        stats = tail.stats
         word = "interrupted" if code == ExitCode.INTERRUPTED else "terminated"
-        line = end_line(
-            config.run_id,
+        reporter.info(stopped_line(tail, word))
+    reporter.release()
+    if errors:
+        reporter.error(errors)
+    return code
+
+
+def stopped_line(tail: Tail, word: str) -> str:
+    """What a stopped tail says: the counts, and where each run could resume."""
+    from bctrl_tail.flow import end_line
+
+    stats = tail.stats
+    last_ids = tail.last_ids()
+    if len(last_ids) == 1:
+        return end_line(
+            tail.config.run_id,
             None,
             shown=stats.shown,
             reconnects=stats.reconnects,
             stopped=word,
             last_id=stats.last_id,
         )
-        reporter.info(line)
-    reporter.release()
-    if errors:
-        reporter.error(errors)
-    return code
+    where = ", ".join(f"{run_id} {last or '(none)'}" for run_id, last in last_ids.items())
+    return f"{word}: {stats.shown} events shown, {stats.reconnects} reconnects; last ids: {where}"
 
 
 def _cleanup(

@@ -30,6 +30,7 @@ from bctrl_tail.render.pretty import (
     SUCCEEDED,
     category_style,
     is_failure,
+    run_style,
     shown_status,
     status_style,
 )
@@ -95,14 +96,17 @@ def _header(run_id: str, state: ConnState, counts: Mapping[str, int], shown: int
 NARROW = 70  # below this many columns, category and status give way to the summary
 
 
-def _table(width: int) -> Table:
+def _table(width: int, runs: bool = False) -> Table:
     """Columns time, category, type, status, summary; on a narrow terminal only time, type
-    and summary (the type names the category, and failures are still red)."""
+    and summary (the type names the category, and failures are still red). With events of
+    several runs, a run column first."""
     table = Table(
         box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0), expand=True
     )
     table.width = width
     narrow = width < NARROW
+    if runs:
+        table.add_column("run", no_wrap=True, max_width=16, overflow="ellipsis")
     table.add_column("time", no_wrap=True, style=DIM)
     if not narrow:
         table.add_column("category", no_wrap=True, max_width=16, overflow="ellipsis")
@@ -140,12 +144,18 @@ def build_view(
 ) -> RenderableType:
     """Header plus the newest ``rows`` that fit in ``height`` lines, newest at the bottom."""
     fit = max(height - CHROME_LINES, 0)
-    table = _table(width)
     start = max(len(rows) - fit, 0)
+    runs = len({rows[index].run_id for index in range(start, len(rows))}) > 1
+    table = _table(width, runs)
     narrow = width < NARROW
     for index in range(start, len(rows)):
-        cells = _row(rows[index], time_format, width)
-        table.add_row(*((cells[0], cells[2], cells[4]) if narrow else cells))
+        event = rows[index]
+        cells = _row(event, time_format, width)
+        if narrow:
+            cells = (cells[0], cells[2], cells[4])
+        if runs:
+            cells = (Text(clean(event.run_id[:width]), style=run_style(event.run_id)), *cells)
+        table.add_row(*cells)
     return Group(_header(run_id, state, counts, shown), table)
 
 

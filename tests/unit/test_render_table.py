@@ -427,3 +427,17 @@ def test_the_live_view_leaves_the_cursor_on_a_line_of_its_own() -> None:
     renderer.close({})
     written = console.file.getvalue()  # type: ignore[attr-defined]
     assert written.endswith("─\n\x1b[?25h")  # no empty line between the table and what follows
+
+
+def test_events_of_several_runs_get_a_run_column_in_the_runs_colour() -> None:
+    from bctrl_tail.render.pretty import run_style
+
+    rows = [event(1), event(2)]
+    rows[0].run_id, rows[1].run_id = "run_a", "run_b"
+    console = view(rows)
+    assert style_of(console, "run_b") == str(run_style("run_b"))
+    lines = console.export_text().splitlines()
+    assert lines[2].split() == ["run", "time", "category", "type", "status", "summary"]
+    assert lines[4].split()[:2] == ["run_a", "12:00:01.000Z"]
+    rows[1].run_id = "run_a"
+    assert view(rows).export_text().splitlines()[2].split()[0] == "time"  # one run: none
