@@ -49,7 +49,7 @@ def report_resume(config: Config, reporter: Reporter, *, cursor_given: bool) -> 
     if other is not None:
         reporter.warn(
             f"--cursor-file {path} holds cursors for {other}, not {config.base_url}:"
-            " starting from the beginning (the file will be rewritten for this URL)"
+            " starting from the beginning (it is rewritten for this URL once an event is shown)"
         )
     for run_id, cursor in config.cursors.items():
         which = "" if len(config.run_ids) == 1 else f"{run_id} "

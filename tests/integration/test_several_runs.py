@@ -263,3 +263,17 @@ def test_ctrl_c_lists_each_runs_last_id(sim: Simulator) -> None:
         "interrupted: 3 events shown, 0 reconnects; last ids: run_a run_a_e002, run_b (none)"
         in err.decode()
     )
+
+
+def test_a_cursor_file_for_another_base_url_is_not_applied(sim: Simulator, tmp_path: Path) -> None:
+    path = tmp_path / "cursors.json"
+    other = {"format": "bctrl-tail.cursor/1", "baseUrl": "https://api.bctrl.ai",
+             "runs": {"run_a": "run_a_e001"}}  # fmt: skip
+    path.write_text(json.dumps(other))
+    sim.add_run(Run("run_a", events(3, "run_a")))
+    result = tail(sim, "run_a", "--cursor-file", str(path))
+    assert result.code == 0, result.stderr
+    assert len(result.lines) == 3  # from the beginning: that cursor was for another API
+    assert f"holds cursors for https://api.bctrl.ai, not {sim.base_url}" in result.stderr
+    saved = json.loads(path.read_text())
+    assert (saved["baseUrl"], saved["runs"]) == (sim.base_url, {"run_a": "run_a_e002"})
