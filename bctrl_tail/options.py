@@ -69,13 +69,10 @@ def _flag(*names: str, panel: str, help: str) -> Any:
     return _option(False, *names, panel=panel, help=help)
 
 
-class _RunIdType:
-    """Marks RUN_ID... in --help without a type column (``<str>`` says nothing to a reader)."""
-
-
 def _run_id_click_type() -> Any:
-    """Typer's own string type with an empty metavar; found through Typer so it works
-    whether Typer vendors click or not."""
+    """Typer's own string type with an empty metavar, so that --help shows ``RUN_ID...``
+    without a type column (``<str>`` says nothing to a reader); found through Typer so it
+    works whether Typer vendors click or not."""
     from typer.main import get_click_type
 
     string = get_click_type(annotation=str, parameter_info=typer.Argument())
@@ -96,7 +93,12 @@ class Options:
     run_ids: tuple[str, ...] = field(
         default=(),
         metadata={
-            "cli": _RunIdType,
+            "cli": typer.Argument(
+                metavar="RUN_ID...",
+                help=f"The runs to follow (1 to {MAX_RUNS}; none with --demo).",
+                show_default=False,
+                click_type=_run_id_click_type(),
+            ),
             "cli_type": list[str],
             "cli_default": None,
         },
@@ -277,24 +279,14 @@ def command_parameters() -> list[inspect.Parameter]:
     params = []
     for spec in fields(Options):
         meta = spec.metadata
-        cli_type = meta["cli_type"] or hints[spec.name]
-        info = meta["cli"]
-        if info is _RunIdType:
-            info = typer.Argument(
-                metavar="RUN_ID...",
-                help=f"The runs to follow (1 to {MAX_RUNS}; none with --demo).",
-                show_default=False,
-                click_type=_run_id_click_type(),
-            )
-            cli_type = list[str] | None
-        elif meta["cli_type"] is not None:
-            cli_type = cli_type | None
+        # a repeatable option or the arguments: a list, or None when not given
+        cli_type = meta["cli_type"] | None if meta["cli_type"] else hints[spec.name]
         params.append(
             inspect.Parameter(
                 spec.name,
                 inspect.Parameter.KEYWORD_ONLY,
                 default=meta["cli_default"],
-                annotation=Annotated[cli_type, info],
+                annotation=Annotated[cli_type, meta["cli"]],
             )
         )
     return params
