@@ -17,7 +17,7 @@ import pytest
 import bctrl_tail.sse as sse_module
 from bctrl_tail.sse import Frame, SSEDecoder
 
-VECTORS_PATH = Path(__file__).resolve().parents[2].parent / "shared" / "sse-vectors.json"
+VECTORS_PATH = Path(__file__).resolve().parents[1] / "data" / "sse-vectors.json"
 
 
 def _load_vectors() -> tuple[list[dict[str, Any]], str | None]:
