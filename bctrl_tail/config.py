@@ -11,13 +11,14 @@ import ipaddress
 import re
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bctrl_tail.auth import LoginProvider, login_token, resolve_key
 from bctrl_tail.choices import CATEGORIES, COLORS, OUTPUTS, TIME_FORMATS
 from bctrl_tail.cursorfile import read_cursor_file
-from bctrl_tail.errors import AuthError, UsageError
+from bctrl_tail.errors import UsageError
 from bctrl_tail.events import parse_time
 from bctrl_tail.terminal import color_enabled
 
@@ -25,7 +26,6 @@ DEFAULT_BASE_URL = "https://api.bctrl.ai"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 MAX_SECONDS = 366 * 86400.0
-_HEADER_SAFE = re.compile(r"^[\x21-\x7e]+$")
 
 
 @dataclass(frozen=True)
@@ -89,15 +89,13 @@ class Config:
     verbose: bool
     demo: bool
     demo_speed: float
+    key_source: str = ""  # for -v: where the key came from (never the key)
 
     @property
     def stream_url(self) -> str:
-        from urllib.parse import quote
+        from bctrl_tail.request import stream_url
 
-        segment = quote(self.run_id, safe="")
-        if segment in (".", ".."):
-            segment = segment.replace(".", "%2E")
-        return f"{self.base_url}/v2/runs/{segment}/events/stream"
+        return stream_url(self.base_url, self.run_id)
 
 
 def split_values(values: Iterable[str], option: str = "option") -> tuple[str, ...]:
@@ -123,17 +121,17 @@ def normalize_base_url(raw: str, *, allow_http: bool) -> str:
         raise UsageError(
             f"invalid --base-url {raw!r}: use ASCII without spaces (xn-- for non-ASCII hosts)"
         )
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+        _ = parts.port  # a bad port or an unclosed "[" is a usage error, not a crash later
+    except ValueError:
+        raise UsageError(f"invalid --base-url {raw!r}: expected http(s)://host[:port]") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"invalid --base-url {raw!r}: expected http(s)://host[:port]")
     if parts.username is not None or parts.password is not None:
         raise UsageError("--base-url must not contain credentials; use BCTRL_API_KEY")
     if parts.query or parts.fragment:
         raise UsageError(f"invalid --base-url {raw!r}: no query or fragment allowed")
-    try:
-        _ = parts.port
-    except ValueError:
-        raise UsageError(f"invalid --base-url {raw!r}: bad port") from None
     if parts.scheme == "http" and not allow_http and not is_loopback(parts.hostname):
         raise UsageError(
             f"refusing to send the API key over plain http to {parts.hostname}: "
@@ -212,9 +210,18 @@ def _positive(value: float | None, option: str, *, minimum: float = 1) -> None:
 
 
 def build_config(
-    opts: Options, *, env: Mapping[str, str], stdout_is_tty: bool, now: dt.datetime
+    opts: Options,
+    *,
+    env: Mapping[str, str],
+    stdout_is_tty: bool,
+    now: dt.datetime,
+    login: LoginProvider | None = None,
 ) -> Config:
-    """Validate everything; raise UsageError (exit 2) or AuthError (exit 4)."""
+    """Validate everything; raise UsageError (exit 2) or AuthError (exit 4).
+
+    ``login`` asks the bctrl CLI for a key (default: run `bctrl auth token` with ``env``); it is
+    called at most once, last, when everything else is valid and no key was given.
+    """
     run_id = opts.run_id
     if opts.demo:
         run_id = run_id or "run_demo"
@@ -249,12 +256,7 @@ def build_config(
     cursor = opts.cursor
     if cursor is None and cursor_file is not None:
         cursor = read_cursor_file(cursor_file)
-    base_raw = opts.base_url or env.get("BCTRL_BASE_URL") or DEFAULT_BASE_URL
-    base_url = (
-        "http://127.0.0.1"
-        if opts.demo
-        else normalize_base_url(base_raw, allow_http=opts.allow_http)
-    )
+    base_url = "http://127.0.0.1" if opts.demo else _base_url(opts, env)
     config = Config(
         run_id=run_id,
         api_key="",
@@ -282,23 +284,26 @@ def build_config(
         demo=opts.demo,
         demo_speed=opts.demo_speed,
     )
-    return _with_key(config, opts, env)
+    if config.demo:  # the simulator takes any key: never ask for one, never run bctrl
+        return replace(config, api_key="demo")
+    if login is None:
+        login = lambda base: login_token(base, env)  # noqa: E731
+    key, source = resolve_key(opts.api_key, env, base_url, login)
+    return replace(config, api_key=key, key_source=source)
 
 
-def _with_key(config: Config, opts: Options, env: Mapping[str, str]) -> Config:
-    from dataclasses import replace
-
-    key = (opts.api_key or env.get("BCTRL_API_KEY") or "").strip()
-    if config.demo:
-        key = key or "demo"
-    if not key:
-        raise AuthError(
-            "no API key",
-            detail="set BCTRL_API_KEY (or pass --api-key); try --demo to see it work without one",
-        )
-    if not _HEADER_SAFE.match(key):
-        raise UsageError(
-            "the API key has characters a header cannot carry (spaces, controls or non-ASCII);"
-            " check BCTRL_API_KEY"
-        )
-    return replace(config, api_key=key)
+def _base_url(opts: Options, env: Mapping[str, str]) -> str:
+    """--base-url, else BCTRL_BASE_URL, else the bctrl CLI's BCTRL_API_URL without its /v1."""
+    if opts.base_url:
+        return normalize_base_url(opts.base_url, allow_http=opts.allow_http)
+    for name in ("BCTRL_BASE_URL", "BCTRL_API_URL"):
+        raw = env.get(name, "").strip()
+        if not raw:
+            continue
+        if name == "BCTRL_API_URL":
+            raw = raw.rstrip("/").removesuffix("/v1")
+        try:
+            return normalize_base_url(raw, allow_http=opts.allow_http)
+        except UsageError as exc:
+            raise UsageError(exc.message, detail=f"(from {name})") from None
+    return DEFAULT_BASE_URL
