@@ -105,8 +105,10 @@ def follow(config: Config, reporter: Reporter) -> int:
         code = exc.exit_code
         if code == ExitCode.TIMEOUT:
             reporter.info(exc.message)
+            _mark(renderer, "timed out")
         else:
             errors = exc.lines()
+            _mark(renderer, "error", exc.message)
     except KeyboardInterrupt:
         code, summary = ExitCode.INTERRUPTED, True
         _mark(renderer, "interrupted")
@@ -163,13 +165,13 @@ def _cleanup(
     return code
 
 
-def _mark(renderer: Renderer | None, phase: str) -> None:
+def _mark(renderer: Renderer | None, phase: str, reason: str = "") -> None:
     """Let the last screen say why it stopped (a run status like `stopped` would mislead)."""
     from bctrl_tail.render import ConnState
 
     if renderer is not None:
         with contextlib.suppress(Exception, KeyboardInterrupt, Terminated):
-            renderer.on_state(ConnState(phase))
+            renderer.on_state(ConnState(phase, reason=reason))
 
 
 def _silence_stdout() -> None:
