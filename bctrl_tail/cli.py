@@ -199,7 +199,7 @@ def tail(
             "--output",
             metavar="MODE",
             rich_help_panel=OUTPUT,
-            help="auto, table, pretty, jsonl or raw.",
+            help="auto, view, table, pretty, jsonl or raw.",
             autocompletion=_completer(OUTPUTS),
         ),
     ] = "auto",

@@ -25,6 +25,7 @@ def execute(opts: Options) -> int:
             opts,
             env=os.environ,
             stdout_is_tty=sys.stdout.isatty(),
+            stdin_is_tty=_isatty(sys.stdin),
             now=dt.datetime.now(dt.timezone.utc),
         )
     except TailError as exc:
@@ -57,9 +58,13 @@ def make_renderer(config: Config, reporter: Reporter) -> Renderer:
         from bctrl_tail.render.pretty import PrettyRenderer
 
         return PrettyRenderer(console, time_format=config.time_format)
+    reporter.defer()
+    if config.output == "view":
+        from bctrl_tail.render.view.bridge import ViewRenderer
+
+        return ViewRenderer(time_format=config.time_format, console=console)
     from bctrl_tail.render.table import TableRenderer
 
-    reporter.defer()
     return TableRenderer(console, run_id=config.run_id, time_format=config.time_format)
 
 
@@ -96,7 +101,12 @@ def follow(config: Config, reporter: Reporter) -> int:
 
         renderer = make_renderer(config, reporter)
         tail = Tail(config, renderer, reporter)
-        code = tail.run()
+        if config.output == "view":
+            from bctrl_tail.render.view.session import drive
+
+            code = drive(renderer, tail, title=config.run_id, color=config.color)
+        else:
+            code = tail.run()
     except BrokenPipeError:
         _silence_stdout()
         code = ExitCode.OK
@@ -172,6 +182,13 @@ def _mark(renderer: Renderer | None, phase: str, reason: str = "") -> None:
     if renderer is not None:
         with contextlib.suppress(Exception, KeyboardInterrupt, Terminated):
             renderer.on_state(ConnState(phase, reason=reason))
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream is not None and stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
 
 
 def _silence_stdout() -> None:

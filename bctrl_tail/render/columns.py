@@ -139,7 +139,8 @@ def shorten_url(url: str, excess: int) -> str:
     if excess <= 0 or match is None or not match.group(1):
         return url
     path_start = match.start(1) + 1  # keep the first "/"
-    cuttable = len(url) - path_start - 1  # keep at least the last character
+    last = url.rstrip("/").rsplit("/", 1)[-1]
+    cuttable = len(url) - path_start - max(min(len(last), 40), 1)  # keep the last segment
     cut = excess + 1  # the ellipsis takes one
     if cut > cuttable:
         cut = cuttable

@@ -1,0 +1,157 @@
+"""The viewer's renderer: the tail thread's side of the hand-over to the screen.
+
+The tail calls ``on_event`` and friends on its own thread. Nothing here waits for the screen:
+an event becomes a compact ``Entry`` appended to a pending batch under a lock held for a list
+append, and ``flush`` wakes the screen (a message posted to the app, which is thread-safe) at
+most 20 times a second; the screen takes the whole batch when it gets to it. When the viewer
+has been closed (``q``, Ctrl-C), the next ``flush`` raises ``ViewerClosed`` so the tail thread
+stops; ``due`` keeps that next ``flush`` at most a tenth of a second away.
+
+The interface is the renderer interface of ``bctrl_tail.render``; ``run_id`` on events and
+states is read with a fallback, so this works with and without several runs.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from rich.console import Console
+from rich.text import Text
+
+from bctrl_tail.events import RunEvent
+from bctrl_tail.render import ConnState
+from bctrl_tail.render.columns import run_of
+from bctrl_tail.render.pretty import DIM, PrettyRenderer, is_failure
+from bctrl_tail.render.timefmt import TimeFormatter
+from bctrl_tail.render.view.store import KEEP, Entry, Store, parse_entry
+
+MAX_FPS = 20.0
+IDLE_POLL = 0.1  # seconds: how soon the tail notices that the viewer has closed
+
+
+class ViewerClosed(BaseException):
+    """Raised in the tail thread once the viewer is gone: the tail has no one to feed."""
+
+
+class Batch:
+    """What the screen takes in one go: new entries, the latest state of each run, and how
+    many entries were dropped because the screen was not taking them (never in practice)."""
+
+    __slots__ = ("dropped", "entries", "states")
+
+    def __init__(self, entries: list[Entry], states: dict[str, ConnState], dropped: int) -> None:
+        self.entries = entries
+        self.states = states
+        self.dropped = dropped
+
+
+class ViewRenderer:
+    """Collects what the tail produces and hands it to the screen in batches."""
+
+    def __init__(
+        self,
+        *,
+        time_format: str,
+        console: Console | None = None,
+        max_fps: float = MAX_FPS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.formatter = TimeFormatter(time_format)
+        self._console = console
+        self._store: Store | None = None
+        self._interval = 1.0 / max_fps if max_fps > 0 else 0.0
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._pending: deque[Entry] = deque(maxlen=KEEP)
+        self._dropped = 0
+        self._states: dict[str, ConnState] = {}
+        self._dirty = False
+        self._next_wake = 0.0
+        self._notify: Callable[[], object] | None = None
+        self._closed = threading.Event()
+
+    def attach(self, notify: Callable[[], object]) -> None:
+        """Called by the app once it runs: how to wake it (thread-safe)."""
+        self._notify = notify
+
+    def viewer_closed(self) -> None:
+        """Called on the UI side when the viewer exits: the tail thread stops at its next flush."""
+        self._closed.set()
+
+    # --- the renderer interface, called on the tail thread ---
+
+    def on_state(self, state: ConnState) -> None:
+        with self._lock:
+            self._states[getattr(state, "run_id", "")] = state
+            self._dirty = True
+
+    def on_frame(self, frame: Any) -> None:
+        """Frames other than events are not shown (kept while the tail still sends them)."""
+
+    def on_event(self, event: RunEvent) -> None:
+        if self.formatter.needs_origin:
+            self.formatter.observe(event.time)
+        entry = Entry(0, event.text, run_of(event), event.category, is_failure(event))
+        with self._lock:
+            pending = self._pending
+            if len(pending) == pending.maxlen:
+                self._dropped += 1
+            pending.append(entry)
+            self._dirty = True
+
+    def flush(self) -> None:
+        if self._closed.is_set():
+            raise ViewerClosed
+        if not self._dirty or self._notify is None:
+            return
+        now = self._clock()
+        if now >= self._next_wake:
+            self._next_wake = now + self._interval
+            self._notify()
+
+    def due(self) -> float | None:
+        if self._closed.is_set():
+            return 0.0
+        if self._dirty and self._notify is not None:
+            return max(0.0, min(self._next_wake - self._clock(), IDLE_POLL))
+        return IDLE_POLL
+
+    def close(self, ended: Any) -> None:
+        """After the viewer has gone: leave the failures seen on the normal screen, as
+        ``pretty`` lines (the end-of-run line follows on stderr)."""
+        store, self._store = self._store, None
+        if store is None or self._console is None or not store.failures:
+            return
+        console = self._console
+        kept = len(store.failures)
+        seen = store.failure_count
+        note = f"{seen} failure{'' if seen == 1 else 's'} seen"
+        if seen > kept:
+            note += f", the last {kept}"
+        console.print(Text(note + ":", style=DIM))
+        pretty = PrettyRenderer(
+            console, time_format=self.formatter.time_format, formatter=self.formatter
+        )
+        for entry in store.failures:
+            console.print(pretty.line(parse_entry(entry)), soft_wrap=True)
+        console.file.flush()
+
+    def finished(self, store: Store) -> None:
+        """The viewer closed: ``close`` prints from its store."""
+        self._store = store
+
+    # --- the screen's side ---
+
+    def take(self) -> Batch:
+        """Everything pending, at once (UI thread)."""
+        with self._lock:
+            entries = list(self._pending)
+            self._pending.clear()
+            states, self._states = self._states, {}
+            dropped, self._dropped = self._dropped, 0
+            self._dirty = False
+        return Batch(entries, states, dropped)

@@ -1,0 +1,90 @@
+"""One viewer session: the app on the main thread, the tail on its own, and how it ended.
+
+Textual must own the main thread (it installs signal handlers and drives the terminal), so the
+tail moves to a thread the app starts. What ended the session is then handed back as the other
+modes would have it: the tail's exit code, its exception re-raised (an error, ``--timeout``),
+or ``KeyboardInterrupt`` / ``Terminated`` for Ctrl-C and SIGTERM, so ``run.follow`` reports
+every way out the same in every mode.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from textual.app import App
+from textual.driver import Driver
+
+from bctrl_tail import interrupts
+from bctrl_tail.errors import ExitCode, Terminated
+from bctrl_tail.render.view.app import Outcome, ViewerApp
+from bctrl_tail.render.view.bridge import ViewRenderer
+
+JOIN_TIMEOUT = 5.0  # seconds to wait for the tail thread after the viewer closed
+
+
+def ended_runs(tail: Any) -> Mapping[str, Any]:
+    """Every run that ended, by run id, from a tail of either interface generation."""
+    ended = getattr(tail, "ended", None)
+    if ended is None:
+        return {}
+    if isinstance(ended, Mapping):
+        return ended
+    return {getattr(ended, "run_id", "") or "": ended}
+
+
+def tail_body(run: Callable[[], int], tail: Any) -> Callable[[], Outcome]:
+    """The tail thread's work: run the tail and say how it ended."""
+
+    def body() -> Outcome:
+        try:
+            code = run()
+        except BaseException as exc:  # handed to the main thread, which re-raises it
+            return Outcome(error=exc)
+        return Outcome(code=int(code), stays_open=bool(ended_runs(tail)))
+
+    return body
+
+
+def stdout_driver() -> type[Driver] | None:
+    """Textual draws on stderr by default; the viewer draws on stdout, the terminal that
+    ``-o auto`` checked, so ``2> log`` keeps the screen and collects the messages."""
+    if sys.platform == "win32":
+        return None
+    from textual.drivers.linux_driver import LinuxDriver
+
+    class StdoutDriver(LinuxDriver):
+        def __init__(self, app: App[Any], **kwargs: Any) -> None:
+            super().__init__(app, **kwargs)
+            self._file = sys.__stdout__
+
+    return StdoutDriver
+
+
+def drive(renderer: object, tail: Any, *, title: str, color: bool) -> int:
+    """Run the viewer until it closes; return the exit code or raise what ended the tail."""
+    if not isinstance(renderer, ViewRenderer):
+        raise TypeError("the viewer needs a ViewRenderer")
+    run: Callable[[], int] = tail.run
+    app = ViewerApp(
+        renderer, title=title, color=color, tail=tail_body(run, tail), driver_class=stdout_driver()
+    )
+    try:
+        code = app.run()
+    finally:
+        app.join_tail(JOIN_TIMEOUT)
+        interrupts.install()  # the app's loop put the default handlers back when it closed
+        renderer.finished(app.store)
+    if app.reason == "interrupted":
+        raise KeyboardInterrupt
+    if app.reason == "terminated":
+        raise Terminated
+    if app.internal_error is not None:
+        raise app.internal_error
+    outcome = app.outcome
+    if outcome is not None and outcome.error is not None:
+        raise outcome.error
+    if code is None:  # the app failed before it could exit normally
+        return int(app.return_code or ExitCode.FAILURE)
+    return int(code)
