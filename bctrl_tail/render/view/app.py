@@ -221,9 +221,7 @@ class ViewerApp(App[int]):
         """The row keys act on the main screen only; ``r`` only when there are runs to cycle."""
         if action in self.MAIN_SCREEN_ONLY and len(self.screen_stack) > 1:
             return False
-        if action == "next_run" and len(self.store.runs) < 2:
-            return False
-        return True
+        return not (action == "next_run" and len(self.store.runs) < 2)
 
     def action_open_filter(self) -> None:
         bar = self.query_one(FilterBar)
