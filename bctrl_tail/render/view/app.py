@@ -93,11 +93,12 @@ class ViewerApp(App[int]):
         tail: Callable[[], Outcome] | None = None,
         handle_signals: bool = True,
         driver_class: type[Driver] | None = None,
+        keep: int = KEEP,
     ) -> None:
         super().__init__(driver_class=driver_class)
         self.renderer = renderer
         self.run_title = title
-        self.store = Store()
+        self.store = Store(keep)
         self.tail = tail
         self.handle_signals = handle_signals
         self.states: dict[str, ConnState] = {}
@@ -109,12 +110,13 @@ class ViewerApp(App[int]):
         self.ended_code: int | None = None
         self.internal_error: Exception | None = None
         self._thread: threading.Thread | None = None
+        self.color = color
         self._filters = [f for f in self._filters if not isinstance(f, (NoColor, Monochrome))]
         if not color:
             self._filters.append(NoColor())
 
     def compose(self) -> ComposeResult:
-        self.rows = EventRows(self.store, self.renderer.formatter, id="rows")
+        self.rows = EventRows(self.store, self.renderer.formatter, color=self.color, id="rows")
         yield Static(id="header")
         yield Static(id="heading")
         yield self.rows
@@ -275,7 +277,7 @@ class ViewerApp(App[int]):
         self.push_screen(HelpScreen())
 
     def action_quit_viewer(self) -> None:
-        self.exit(self.ended_code if self.ended_code is not None else ExitCode.OK)
+        self.leave(self.ended_code if self.ended_code is not None else ExitCode.OK)
 
     def action_interrupt(self) -> None:
         self._signalled("interrupted")
@@ -283,7 +285,10 @@ class ViewerApp(App[int]):
     def _signalled(self, reason: str) -> None:
         self.reason = reason
         code = ExitCode.INTERRUPTED if reason == "interrupted" else ExitCode.TERMINATED
-        self.exit(int(code))
+        self.leave(code)
+
+    def leave(self, code: int) -> None:
+        self.exit(int(code), return_code=int(code))
 
     def _handle_exception(self, error: Exception) -> None:
         """A bug in the viewer: exit and let the caller print one line. Textual's own report
@@ -307,4 +312,4 @@ class ViewerApp(App[int]):
             return
         code = outcome.code if outcome.error is None else ExitCode.FAILURE
         with contextlib.suppress(Exception):
-            self.exit(int(code))
+            self.leave(code)

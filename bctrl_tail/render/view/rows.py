@@ -23,7 +23,8 @@ from bctrl_tail.render.columns import Layout, cells, heading, layout, row_line, 
 from bctrl_tail.render.timefmt import TimeFormatter
 from bctrl_tail.render.view.store import Entry, Store, parse_entry
 
-CURSOR = Style(reverse=True)
+CURSOR = Style(bgcolor="grey35", bold=True)
+CURSOR_MONO = Style(reverse=True)  # without colour, a background would not show
 CACHE_ROWS = 2000
 
 
@@ -41,7 +42,9 @@ class EventRows(ScrollView, can_focus=True):
     ]
 
     DEFAULT_CSS = """
-    EventRows { height: 1fr; scrollbar-size-vertical: 1; overflow-x: hidden; }
+    EventRows {
+        height: 1fr; scrollbar-size-vertical: 1; overflow-x: hidden; background: $background;
+    }
     """
 
     class Opened(Message):
@@ -54,8 +57,11 @@ class EventRows(ScrollView, can_focus=True):
     class Moved(Message):
         """The selection moved or following changed: the header says so."""
 
-    def __init__(self, store: Store, formatter: TimeFormatter, *, id: str | None = None) -> None:
+    def __init__(
+        self, store: Store, formatter: TimeFormatter, *, color: bool = True, id: str | None = None
+    ) -> None:
         super().__init__(id=id)
+        self.cursor_style = CURSOR if color else CURSOR_MONO
         self.store = store
         self.formatter = formatter
         self.following = True
@@ -107,13 +113,15 @@ class EventRows(ScrollView, can_focus=True):
     def _show_cursor(self) -> None:
         height = self.scrollable_content_region.height or self.size.height
         if self.following:
-            self.scroll_to(y=max(len(self.store) - height, 0), animate=False, immediate=True)
+            self.scroll_to(
+                y=max(len(self.store) - height, 0), animate=False, immediate=True, force=True
+            )
             return
         top = self.scroll_offset.y
         if self.cursor < top:
-            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+            self.scroll_to(y=self.cursor, animate=False, immediate=True, force=True)
         elif self.cursor >= top + height:
-            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
+            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True, force=True)
 
     # --- actions ---
 
@@ -161,7 +169,7 @@ class EventRows(ScrollView, can_focus=True):
         index = self.scroll_offset.y + y
         width = self.scrollable_content_region.width or self.size.width
         if index >= len(self.store):
-            return Strip.blank(width)
+            return Strip.blank(width, self.rich_style)
         entry = self.store.row(index)
         lay = self.current_layout()
         selected = index == self.cursor
@@ -177,7 +185,9 @@ class EventRows(ScrollView, can_focus=True):
         several = len(self.store.runs) > 1
         colour = run_style(self.store.runs.get(entry.run_id, 0)) if several else None
         text = row_line(cells(event, self.formatter(event.time), entry.run_id), lay, colour)
+        text.stylize_before(self.rich_style)
         if selected:
-            text.stylize(CURSOR)
+            text.stylize(self.cursor_style)
         segments = list(text.render(self.app.console))
-        return Strip(segments).adjust_cell_length(width, CURSOR if selected else None)
+        pad = self.rich_style + self.cursor_style if selected else self.rich_style
+        return Strip(segments).adjust_cell_length(width, pad)
