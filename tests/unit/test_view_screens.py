@@ -110,7 +110,10 @@ def test_snapshot_ended() -> None:
     run(body, size=SIZE)
 
 
-HOSTILE = "\x1b]52;c;SGVsbG8=\x07 \x1b[2J\x1b[H \x9b31m \u202eevil\u202c [bold red]markup[/] [link=x]y[/link]"
+HOSTILE = (
+    "\x1b]52;c;SGVsbG8=\x07 \x1b[2J\x1b[H \x9b31m \u202eevil\u202c "
+    "[bold red]markup[/] [link=x]y[/link]"
+)
 ESCAPES = re.compile(r"\x1b\]52|\x1b\[2J|\x1b\[H|\x9b|\u202e|\u202c")
 
 

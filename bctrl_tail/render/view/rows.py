@@ -162,6 +162,7 @@ class EventRows(ScrollView, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         self.virtual_size = Size(event.size.width, len(self.store))
         self._show_cursor()
+        self.post_message(self.Moved())  # the column names follow the new width
 
     # --- drawing ---
 
