@@ -52,8 +52,9 @@ app = typer.Typer(
 
 @app.command(
     help="Follow the live event stream of a bctrl run.\n\n"
-    "Shows a live table in a terminal and JSON lines when piped. The API key is read from "
-    "BCTRL_API_KEY (preferred) or --api-key; the base URL from BCTRL_BASE_URL or --base-url.",
+    "Shows a live table in a terminal and JSON lines when piped. The API key comes from "
+    "--api-key, BCTRL_API_KEY, or else the bctrl CLI's login (bctrl auth login); the base URL "
+    "from --base-url, BCTRL_BASE_URL or BCTRL_API_URL.",
     epilog=EXAMPLES,
     no_args_is_help=False,
 )
@@ -67,7 +68,7 @@ def tail(
             "--api-key",
             metavar="KEY",
             rich_help_panel=SOURCE,
-            help="Bearer key; prefer the BCTRL_API_KEY variable.",
+            help="Bearer key; better: BCTRL_API_KEY or the bctrl CLI's login.",
             show_default=False,
         ),
     ] = None,

@@ -11,13 +11,14 @@ import ipaddress
 import re
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bctrl_tail.auth import LoginProvider, login_token, resolve_key
 from bctrl_tail.choices import CATEGORIES, COLORS, OUTPUTS, TIME_FORMATS
 from bctrl_tail.cursorfile import read_cursor_file
-from bctrl_tail.errors import AuthError, UsageError
+from bctrl_tail.errors import UsageError
 from bctrl_tail.events import parse_time
 from bctrl_tail.terminal import color_enabled
 
@@ -25,7 +26,6 @@ DEFAULT_BASE_URL = "https://api.bctrl.ai"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 MAX_SECONDS = 366 * 86400.0
-_HEADER_SAFE = re.compile(r"^[\x21-\x7e]+$")
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,7 @@ class Config:
     verbose: bool
     demo: bool
     demo_speed: float
+    key_source: str = ""  # for -v: where the key came from (never the key)
 
     @property
     def stream_url(self) -> str:
@@ -237,8 +238,13 @@ def build_config(
     stdout_is_tty: bool,
     now: dt.datetime,
     stdin_is_tty: bool = False,
+    login: LoginProvider | None = None,
 ) -> Config:
-    """Validate everything; raise UsageError (exit 2) or AuthError (exit 4)."""
+    """Validate everything; raise UsageError (exit 2) or AuthError (exit 4).
+
+    ``login`` asks the bctrl CLI for a key (default: run `bctrl auth token` with ``env``); it is
+    called at most once, last, when everything else is valid and no key was given.
+    """
     run_id = opts.run_id
     if opts.demo:
         run_id = run_id or "run_demo"
@@ -268,12 +274,7 @@ def build_config(
     cursor = opts.cursor
     if cursor is None and cursor_file is not None:
         cursor = read_cursor_file(cursor_file)
-    base_raw = opts.base_url or env.get("BCTRL_BASE_URL") or DEFAULT_BASE_URL
-    base_url = (
-        "http://127.0.0.1"
-        if opts.demo
-        else normalize_base_url(base_raw, allow_http=opts.allow_http)
-    )
+    base_url = "http://127.0.0.1" if opts.demo else _base_url(opts, env)
     config = Config(
         run_id=run_id,
         api_key="",
@@ -301,23 +302,26 @@ def build_config(
         demo=opts.demo,
         demo_speed=opts.demo_speed,
     )
-    return _with_key(config, opts, env)
+    if config.demo:  # the simulator takes any key: never ask for one, never run bctrl
+        return replace(config, api_key="demo")
+    if login is None:
+        login = lambda base: login_token(base, env)  # noqa: E731
+    key, source = resolve_key(opts.api_key, env, base_url, login)
+    return replace(config, api_key=key, key_source=source)
 
 
-def _with_key(config: Config, opts: Options, env: Mapping[str, str]) -> Config:
-    from dataclasses import replace
-
-    key = (opts.api_key or env.get("BCTRL_API_KEY") or "").strip()
-    if config.demo:
-        key = key or "demo"
-    if not key:
-        raise AuthError(
-            "no API key",
-            detail="set BCTRL_API_KEY (or pass --api-key); try --demo to see it work without one",
-        )
-    if not _HEADER_SAFE.match(key):
-        raise UsageError(
-            "the API key has characters a header cannot carry (spaces, controls or non-ASCII);"
-            " check BCTRL_API_KEY"
-        )
-    return replace(config, api_key=key)
+def _base_url(opts: Options, env: Mapping[str, str]) -> str:
+    """--base-url, else BCTRL_BASE_URL, else the bctrl CLI's BCTRL_API_URL without its /v1."""
+    if opts.base_url:
+        return normalize_base_url(opts.base_url, allow_http=opts.allow_http)
+    for name in ("BCTRL_BASE_URL", "BCTRL_API_URL"):
+        raw = env.get(name, "").strip()
+        if not raw:
+            continue
+        if name == "BCTRL_API_URL":
+            raw = raw.rstrip("/").removesuffix("/v1")
+        try:
+            return normalize_base_url(raw, allow_http=opts.allow_http)
+        except UsageError as exc:
+            raise UsageError(exc.message, detail=f"(from {name})") from None
+    return DEFAULT_BASE_URL

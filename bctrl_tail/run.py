@@ -9,6 +9,7 @@ import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from bctrl_tail.auth import login_token
 from bctrl_tail.config import Config, Options, build_config
 from bctrl_tail.errors import ExitCode, TailError, Terminated, UsageError
 from bctrl_tail.reporter import Reporter
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
 
 def execute(opts: Options) -> int:
-    reporter = Reporter(sys.stderr, quiet=opts.quiet, verbose=opts.verbose)
+    reporter = Reporter(sys.stderr, quiet=opts.quiet, verbose=opts.verbose and not opts.quiet)
     try:
         config = build_config(
             opts,
@@ -27,12 +28,15 @@ def execute(opts: Options) -> int:
             stdout_is_tty=sys.stdout.isatty(),
             stdin_is_tty=_isatty(sys.stdin),
             now=dt.datetime.now(dt.timezone.utc),
+            login=lambda base: login_token(base, os.environ, note=reporter.debug),
         )
     except TailError as exc:
         reporter.error(exc.lines())
         return exc.exit_code
     secret = "" if config.demo else config.api_key
     reporter = Reporter(sys.stderr, quiet=config.quiet, verbose=config.verbose, secret=secret)
+    if config.key_source:
+        reporter.debug(f"API key from {config.key_source}")
     if opts.cursor is None and config.cursor and config.cursor_file is not None:
         reporter.info(f"resuming after {config.cursor} (from {config.cursor_file})")
     return follow(config, reporter)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bctrl_tail.auth import LoginToken
 from bctrl_tail.config import Options, build_config, normalize_base_url, parse_duration
 from bctrl_tail.errors import AuthError, ExitCode, UsageError
 
@@ -131,3 +132,64 @@ def test_cursor_file(tmp_path: Path) -> None:
         build(cursor_file=str(path))
     with pytest.raises(UsageError, match="cannot read"):
         build(cursor_file=str(tmp_path))
+
+
+class Login:
+    """A stand-in for the bctrl CLI's login: records the base URLs it was asked for."""
+
+    def __init__(self, key: str = "", reason: str = "") -> None:
+        self.token = LoginToken(key=key, reason=reason)
+        self.asked: list[str] = []
+
+    def __call__(self, base_url: str) -> LoginToken:
+        self.asked.append(base_url)
+        return self.token
+
+
+def with_login(login: Login, env: dict[str, str] | None = None, **kw: object):  # type: ignore[no-untyped-def]
+    opts = Options(run_id=kw.pop("run_id", "run_1"), **kw)  # type: ignore[arg-type]
+    return build_config(opts, env=env or {}, stdout_is_tty=False, now=NOW, login=login)
+
+
+def test_the_login_is_asked_once_for_the_validated_base_url() -> None:
+    login = Login(key="bctrl_from_login")
+    config = with_login(login, base_url="https://gw.example.com/v2/")
+    assert login.asked == ["https://gw.example.com"]
+    assert (config.api_key, config.key_source) == ("bctrl_from_login", "the bctrl CLI's login")
+    assert "bctrl_from_login" not in repr(config)
+
+
+def test_a_given_key_the_demo_or_a_usage_error_never_asks_the_login() -> None:
+    login = Login(key="bctrl_from_login")
+    assert with_login(login, api_key="k_flag").key_source == "--api-key"
+    assert with_login(login, env={"BCTRL_API_KEY": "k_env"}).key_source == "BCTRL_API_KEY"
+    assert with_login(login, run_id=None, demo=True).api_key == "demo"
+    with pytest.raises(UsageError):
+        with_login(login, limit=0)
+    with pytest.raises(UsageError):
+        with_login(login, base_url="http://api.example.com")
+    assert login.asked == []
+
+
+def test_no_key_from_the_login_names_both_ways_and_why() -> None:
+    with pytest.raises(AuthError) as missing:
+        with_login(Login(reason="bctrl auth token failed with exit 1"))
+    assert missing.value.message == "no API key (bctrl auth token failed with exit 1)"
+    assert "BCTRL_API_KEY" in str(missing.value.detail)
+    assert "bctrl auth login" in str(missing.value.detail)
+    with pytest.raises(UsageError, match="the bctrl CLI's login"):
+        with_login(Login(key="two words"))
+
+
+def test_base_url_precedence_option_then_base_then_api_url() -> None:
+    api_url = {"BCTRL_API_URL": "http://localhost:8787/v1/"}
+    both = {**api_url, "BCTRL_BASE_URL": "https://base.example"}
+    assert build(env={**ENV, **api_url}).base_url == "http://localhost:8787"
+    assert build(env={**ENV, **both}).base_url == "https://base.example"
+    assert build(env={**ENV, **both}, base_url="https://x.example").base_url == "https://x.example"
+    assert build(env={**ENV, "BCTRL_API_URL": "https://gw.example/api"}).base_url == (
+        "https://gw.example/api"
+    )
+    with pytest.raises(UsageError) as bad:
+        build(env={**ENV, "BCTRL_API_URL": "not a url"})
+    assert "BCTRL_API_URL" in str(bad.value.detail)
