@@ -280,6 +280,7 @@ sys.exit(code if code >= 0 else 128 - code)
 def measure(
     cmd: Sequence[str],
     *,
+    stdin: int | IO[Any] | None = subprocess.DEVNULL,
     stdout: int | IO[Any] | None = subprocess.DEVNULL,
     stderr: int | IO[Any] | None = subprocess.DEVNULL,
     env: dict[str, str] | None = None,
@@ -298,7 +299,7 @@ def measure(
         argv,
         stdout=stdout,
         stderr=stderr,
-        stdin=subprocess.DEVNULL,
+        stdin=stdin,
         env=env,
         start_new_session=True,
     )

@@ -101,6 +101,7 @@ class Store:
             entry.seq = self.total
             self.total += 1
             entry.category = sys.intern(entry.category[:CATEGORY_WIDTH])
+            entry.run_id = sys.intern(entry.run_id)
             self._count(entry)
             events.append(entry)
             if filters and filters.keeps(entry):
