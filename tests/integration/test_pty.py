@@ -441,3 +441,17 @@ def test_auto_with_stdout_a_pipe_is_jsonl_with_the_exact_text(sim: Simulator) ->
         bytes(stderr).replace(b"\r\n", b"\n")
         == b"bctrl-tail: run run_1 ended: completed, 4 events shown\n"
     )
+
+
+def test_a_first_request_that_fails_shows_an_error_state_not_a_run_status(
+    sim: Simulator, spawn: Spawn
+) -> None:
+    child = spawn("run_missing", "--base-url", sim.base_url, "-o", "table")
+    assert child.finish() == 5
+    assert_only(TABLE_CONTROLS, child.output)
+    lines = Screen(ROWS, COLS).feed(child.output).lines
+    assert len(header(lines)) == 0
+    title = next(line for line in lines if line.startswith("run run_missing"))
+    assert title.startswith("run run_missing  error: ")
+    assert "stopped" not in title
+    assert any(line.startswith("bctrl-tail: error:") for line in lines)  # and on stderr
