@@ -227,3 +227,25 @@ def test_the_header_counts_the_events_let_go() -> None:
         assert selected_name(pilot) == "event-16"
 
     run(body, keep=10)
+
+
+def test_textuals_own_ctrl_q_quits_as_q_does() -> None:
+    async def body(pilot: Body, renderer: ViewRenderer) -> None:
+        await feed(pilot, renderer, [failure(1)])
+        await end_run(pilot, renderer, "failed", code=3)
+        await pilot.press("ctrl+q")
+
+    assert run(body).return_code == 3
+
+
+def test_keys_in_the_detail_do_not_reach_the_rows_behind_it() -> None:
+    async def body(pilot: Body, renderer: ViewRenderer) -> None:
+        await feed(pilot, renderer, [event(1), failure(2)])
+        await pilot.press("enter", "f", "slash", "space")
+        assert isinstance(pilot.app.screen, DetailScreen)
+        assert not pilot.app.store.filters
+        assert not pilot.app.paused
+        await pilot.press("escape")
+        assert not isinstance(pilot.app.screen, DetailScreen)
+
+    run(body)

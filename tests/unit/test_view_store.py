@@ -9,7 +9,8 @@ import threading
 import pytest
 
 from bctrl_tail.render import ConnState
-from bctrl_tail.render.view.bridge import ViewerClosed, ViewRenderer
+from bctrl_tail.render.pretty import is_failure
+from bctrl_tail.render.view.bridge import ViewerClosed, ViewRenderer, failed
 from bctrl_tail.render.view.store import Entry, Filters, Store
 from bctrl_tail.terminal import make_console
 
@@ -132,6 +133,7 @@ def test_close_leaves_the_failures_seen_as_pretty_lines() -> None:
     batch = [event(1), failure(2, name="[bold]boom[/] \x1b[2J"), event(3)]
     for ev in batch:
         renderer.on_event(ev)
+    renderer.flush()
     store.add(renderer.take().entries)
     renderer.finished(store)
     renderer.close(None)
@@ -142,3 +144,28 @@ def test_close_leaves_the_failures_seen_as_pretty_lines() -> None:
     ]
     renderer.close(None)  # once only
     assert out.getvalue().count("failure seen") == 1
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {},
+        {"status": "FAILED"},
+        {"status": "ok"},
+        {"status": None, "outcome": "failed"},
+        {"status": "", "outcome": "denied"},
+        {"status": 500},
+        {"status": ["failed"]},
+        {"type": "network.failed", "status": "ok"},
+        {"type": "page.crash", "status": None},
+        {"type": "console.message", "status": None, "data": {"level": "error"}},
+        {"type": "console.message", "status": None, "level": "ERROR"},
+        {"type": "log", "category": "console", "status": None, "data": {"level": "error"}},
+        {"type": 7, "status": None},
+        {"type": None, "status": "crashed"},
+        {"type": "captcha.solve.failed", "category": "captcha"},
+    ],
+)
+def test_the_fast_failure_check_agrees_with_is_failure(fields: dict[str, object]) -> None:
+    ev = event(1, **fields)
+    assert failed(ev) == is_failure(ev)

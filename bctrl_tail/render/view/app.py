@@ -78,7 +78,6 @@ class ViewerApp(App[int]):
         Binding("question_mark", "help", "keys"),
     ]
     CSS = """
-    Screen { layers: base; }
     #header { height: 2; padding: 0 1; }
     #heading { height: 1; padding: 0 1; }
     EventRows { padding: 0 1; }
@@ -109,6 +108,7 @@ class ViewerApp(App[int]):
         self.reason = ""  # "interrupted" / "terminated" when a signal or Ctrl-C closed it
         self.ended_code: int | None = None
         self.internal_error: Exception | None = None
+        self._heading = ""
         self._thread: threading.Thread | None = None
         self.color = color
         self._filters = [f for f in self._filters if not isinstance(f, (NoColor, Monochrome))]
@@ -172,8 +172,13 @@ class ViewerApp(App[int]):
             self.refresh_bindings()
 
     def refresh_header(self) -> None:
-        self.query_one("#header", Static).update(self.header_text())
-        self.query_one("#heading", Static).update(self.rows.heading())
+        """Header and column names; their heights are fixed, so no layout pass is needed
+        (a layout pass per batch would cost the tail thread time during a flood)."""
+        self.query_one("#header", Static).update(self.header_text(), layout=False)
+        heading = self.rows.heading()
+        if heading.plain != self._heading:
+            self._heading = heading.plain
+            self.query_one("#heading", Static).update(heading, layout=False)
 
     def header_text(self) -> Text:
         store = self.store
@@ -275,6 +280,10 @@ class ViewerApp(App[int]):
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
+
+    async def action_quit(self) -> None:
+        """Textual's own Ctrl-Q quits as ``q`` does."""
+        self.action_quit_viewer()
 
     def action_quit_viewer(self) -> None:
         self.leave(self.ended_code if self.ended_code is not None else ExitCode.OK)

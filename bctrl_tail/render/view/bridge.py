@@ -25,12 +25,38 @@ from rich.text import Text
 from bctrl_tail.events import RunEvent
 from bctrl_tail.render import ConnState
 from bctrl_tail.render.columns import run_of
-from bctrl_tail.render.pretty import DIM, PrettyRenderer, is_failure
+from bctrl_tail.render.pretty import (
+    DIM,
+    FAILURE_STATUSES,
+    FAILURE_TYPES,
+    PrettyRenderer,
+    is_failure,
+)
 from bctrl_tail.render.timefmt import TimeFormatter
 from bctrl_tail.render.view.store import KEEP, Entry, Store, parse_entry
 
 MAX_FPS = 20.0
 IDLE_POLL = 0.1  # seconds: how soon the tail notices that the viewer has closed
+
+
+def failed(event: RunEvent) -> bool:
+    """``is_failure``, with a fast answer for the common event that is not a console message
+    (the console level is the only part that needs more than two lookups)."""
+    data = event.data
+    kind = data.get("type")
+    category = data.get("category")
+    if not isinstance(kind, str) or kind.startswith("console.") or category == "console":
+        return is_failure(event)
+    if kind in FAILURE_TYPES:
+        return True
+    status = data.get("status")
+    if status is None or status == "":
+        status = data.get("outcome")
+    if status is None or status == "":
+        return False
+    if isinstance(status, str):
+        return status.lower() in FAILURE_STATUSES
+    return is_failure(event)
 
 
 class ViewerClosed(BaseException):
@@ -67,6 +93,7 @@ class ViewRenderer:
         self._clock = clock
         self._lock = threading.Lock()
         self._pending: deque[Entry] = deque(maxlen=KEEP)
+        self._local: list[Entry] = []
         self._dropped = 0
         self._states: dict[str, ConnState] = {}
         self._dirty = False
@@ -93,19 +120,24 @@ class ViewRenderer:
         """Frames other than events are not shown (kept while the tail still sends them)."""
 
     def on_event(self, event: RunEvent) -> None:
+        """Only the tail thread touches ``_local``: no lock per event; ``flush`` hands the
+        chunk's events over under the lock once."""
         if self.formatter.needs_origin:
             self.formatter.observe(event.time)
-        entry = Entry(0, event.text, run_of(event), event.category, is_failure(event))
-        with self._lock:
-            pending = self._pending
-            if len(pending) == pending.maxlen:
-                self._dropped += 1
-            pending.append(entry)
-            self._dirty = True
+        self._local.append(Entry(0, event.text, run_of(event), event.category, failed(event)))
 
     def flush(self) -> None:
         if self._closed.is_set():
             raise ViewerClosed
+        if self._local:
+            local, self._local = self._local, []
+            with self._lock:
+                pending = self._pending
+                overflow = len(pending) + len(local) - KEEP
+                if overflow > 0:
+                    self._dropped += overflow
+                pending.extend(local)
+                self._dirty = True
         if not self._dirty or self._notify is None:
             return
         now = self._clock()

@@ -186,9 +186,8 @@ class EventRows(ScrollView, can_focus=True):
         several = len(self.store.runs) > 1
         colour = run_style(self.store.runs.get(entry.run_id, 0)) if several else None
         text = row_line(cells(event, self.formatter(event.time), entry.run_id), lay, colour)
+        text.truncate(width, pad=True)  # exactly the width: the strip's length is known
         text.stylize_before(self.rich_style)
         if selected:
             text.stylize(self.cursor_style)
-        segments = list(text.render(self.app.console))
-        pad = self.rich_style + self.cursor_style if selected else self.rich_style
-        return Strip(segments).adjust_cell_length(width, pad)
+        return Strip(list(text.render(self.app.console)), width)

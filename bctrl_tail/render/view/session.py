@@ -25,7 +25,11 @@ JOIN_TIMEOUT = 5.0  # seconds to wait for the tail thread after the viewer close
 
 
 def ended_runs(tail: Any) -> Mapping[str, Any]:
-    """Every run that ended, by run id, from a tail of either interface generation."""
+    """Every run that ended, by run id, from a tail of either interface generation
+    (``ended_runs``, a mapping; or ``ended``, one ``RunEnded`` or None)."""
+    runs = getattr(tail, "ended_runs", None)
+    if isinstance(runs, Mapping):
+        return runs
     ended = getattr(tail, "ended", None)
     if ended is None:
         return {}
@@ -85,6 +89,6 @@ def drive(renderer: object, tail: Any, *, title: str, color: bool) -> int:
     outcome = app.outcome
     if outcome is not None and outcome.error is not None:
         raise outcome.error
-    if code is None:  # the app failed before it could exit normally
-        return int(app.return_code or ExitCode.FAILURE)
+    if code is None:  # the app ended without a code of ours
+        return ExitCode.FAILURE if app.return_code is None else int(app.return_code)
     return int(code)
