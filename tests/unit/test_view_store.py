@@ -169,3 +169,25 @@ def test_close_leaves_the_failures_seen_as_pretty_lines() -> None:
 def test_the_fast_failure_check_agrees_with_is_failure(fields: dict[str, object]) -> None:
     ev = event(1, **fields)
     assert failed(ev) == is_failure(ev)
+
+
+def test_in_a_flood_the_screen_is_woken_10_times_a_second() -> None:
+    clock = Clock()
+    renderer = ViewRenderer(time_format="utc", clock=clock)
+    wakes: list[float] = []
+
+    def wake() -> None:
+        wakes.append(clock.now)
+        renderer.take()  # the screen takes each batch when woken
+
+    renderer.attach(wake)
+    for i in range(40_000):  # 40,000 events a second: 2,000 a batch at 20 a second
+        renderer.on_event(event(i))
+        renderer.flush()
+        clock.now += 0.000025
+    assert 10 <= len(wakes) <= 12
+    for i in range(100):  # calm again: 100 events a second
+        renderer.on_event(event(i))
+        renderer.flush()
+        clock.now += 0.01
+    assert len(wakes) >= 10 + 18

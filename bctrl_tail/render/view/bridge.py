@@ -1,9 +1,10 @@
 """The viewer's renderer: the tail thread's side of the hand-over to the screen.
 
 The tail calls ``on_event`` and friends on its own thread. Nothing here waits for the screen:
-an event becomes a compact ``Entry`` appended to a pending batch under a lock held for a list
-append, and ``flush`` wakes the screen (a message posted to the app, which is thread-safe) at
-most 20 times a second; the screen takes the whole batch when it gets to it. When the viewer
+an event becomes a compact ``Entry`` in a list only the tail thread touches, ``flush`` (once
+per network chunk) moves that list to the pending batch under a lock and wakes the screen (a
+message posted to the app, which is thread-safe) at most 20 times a second, 10 during a flood;
+the screen takes the whole batch when it gets to it. When the viewer
 has been closed (``q``, Ctrl-C), the next ``flush`` raises ``ViewerClosed`` so the tail thread
 stops; ``due`` keeps that next ``flush`` at most a tenth of a second away.
 
@@ -36,6 +37,8 @@ from bctrl_tail.render.timefmt import TimeFormatter
 from bctrl_tail.render.view.store import KEEP, Entry, Store, parse_entry
 
 MAX_FPS = 20.0
+FLOOD_BATCH = 1000  # a batch this large means a flood: the screen then takes 10 a second
+FLOOD_INTERVAL = 0.1
 IDLE_POLL = 0.1  # seconds: how soon the tail notices that the viewer has closed
 
 
@@ -89,7 +92,7 @@ class ViewRenderer:
         self.formatter = TimeFormatter(time_format)
         self._console = console
         self._store: Store | None = None
-        self._interval = 1.0 / max_fps if max_fps > 0 else 0.0
+        self._interval = self._base_interval = 1.0 / max_fps if max_fps > 0 else 0.0
         self._clock = clock
         self._lock = threading.Lock()
         self._pending: deque[Entry] = deque(maxlen=KEEP)
@@ -186,4 +189,8 @@ class ViewRenderer:
             states, self._states = self._states, {}
             dropped, self._dropped = self._dropped, 0
             self._dirty = False
+        # in a flood, every frame shows rows that are gone a frame later: draw half as often,
+        # and leave the time to the tail
+        flood = len(entries) >= FLOOD_BATCH
+        self._interval = max(self._base_interval, FLOOD_INTERVAL) if flood else self._base_interval
         return Batch(entries, states, dropped)

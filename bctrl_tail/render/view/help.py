@@ -25,6 +25,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("r", "several runs: show one run, the next, then all again"),
     ("space", "pause / resume the display (events keep arriving and are counted)"),
     ("?", "this list"),
+    ("Ctrl-Z", "suspend (fg brings it back)"),
 )
 
 
