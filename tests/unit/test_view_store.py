@@ -4,6 +4,7 @@ and the summary left on the normal screen."""
 from __future__ import annotations
 
 import io
+import itertools
 import threading
 
 import pytest
@@ -171,7 +172,7 @@ def test_the_fast_failure_check_agrees_with_is_failure(fields: dict[str, object]
     assert failed(ev) == is_failure(ev)
 
 
-def test_in_a_flood_the_screen_is_woken_10_times_a_second() -> None:
+def test_in_a_flood_the_screen_is_woken_4_times_a_second() -> None:
     clock = Clock()
     renderer = ViewRenderer(time_format="utc", clock=clock)
     wakes: list[float] = []
@@ -185,9 +186,29 @@ def test_in_a_flood_the_screen_is_woken_10_times_a_second() -> None:
         renderer.on_event(event(i))
         renderer.flush()
         clock.now += 0.000025
-    assert 10 <= len(wakes) <= 12
-    for i in range(100):  # calm again: 100 events a second
+    assert 4 <= len(wakes) <= 6
+    flood_wakes = len(wakes)
+    for i in range(1000):  # calm again: 1,000 events a second
         renderer.on_event(event(i))
         renderer.flush()
-        clock.now += 0.01
-    assert len(wakes) >= 10 + 18
+        clock.now += 0.001
+    calm = wakes[flood_wakes:]
+    gaps = [round(b - a, 3) for a, b in itertools.pairwise(calm)]
+    assert gaps[-5:] == [0.05] * 5  # 20 a second again
+
+
+def test_the_viewer_stays_open_only_when_every_followed_run_ended() -> None:
+    from types import SimpleNamespace
+
+    from bctrl_tail.render.view.session import all_ended
+
+    one = SimpleNamespace(ended=None, config=SimpleNamespace(run_id="run_a"))
+    assert not all_ended(one)  # -n, --until: nothing ended
+    one.ended = SimpleNamespace(run_id="run_a", status="completed")
+    assert all_ended(one)
+    several = SimpleNamespace(
+        ended_runs={"run_a": object()}, config=SimpleNamespace(run_ids=("run_a", "run_b"))
+    )
+    assert not all_ended(several)  # -n after one of two runs ended
+    several.ended_runs["run_b"] = object()
+    assert all_ended(several)

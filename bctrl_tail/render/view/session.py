@@ -38,6 +38,15 @@ def ended_runs(tail: Any) -> Mapping[str, Any]:
     return {getattr(ended, "run_id", "") or "": ended}
 
 
+def all_ended(tail: Any) -> bool:
+    """Whether the tail stopped because every followed run ended (then the viewer stays
+    open), not because of ``-n`` or ``--until`` after some of them ended."""
+    ended = ended_runs(tail)
+    config = getattr(tail, "config", None)
+    run_ids = getattr(config, "run_ids", None) or (getattr(config, "run_id", ""),)
+    return bool(ended) and len(ended) >= len(run_ids)
+
+
 def tail_body(run: Callable[[], int], tail: Any) -> Callable[[], Outcome]:
     """The tail thread's work: run the tail and say how it ended."""
 
@@ -46,7 +55,7 @@ def tail_body(run: Callable[[], int], tail: Any) -> Callable[[], Outcome]:
             code = run()
         except BaseException as exc:  # handed to the main thread, which re-raises it
             return Outcome(error=exc)
-        return Outcome(code=int(code), stays_open=bool(ended_runs(tail)))
+        return Outcome(code=int(code), stays_open=all_ended(tail))
 
     return body
 
