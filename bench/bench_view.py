@@ -14,14 +14,7 @@ tail); peak RSS with 100,000 events kept at most 150 MB.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import os
-import pty
-import struct
 import sys
-import termios
-import threading
 from functools import partial
 from pathlib import Path
 
@@ -35,6 +28,7 @@ from common import (
     body_blocks,
     child_env,
     measure,
+    measure_on_pty,
     median,
     print_figures,
     tail_command,
@@ -51,32 +45,28 @@ def run_jsonl(base_url: str, *, rss: bool = False) -> Measured:
 
 
 def run_view(base_url: str, events: int, *, rss: bool = False) -> Measured:
-    """``-o view -n events`` at a pty; the screen output is read and thrown away."""
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-    seen = bytearray()
-
-    def drain() -> None:
-        with contextlib.suppress(OSError):  # EIO once the last slave fd is closed
-            while chunk := os.read(master, 65536):
-                if len(seen) < 4096:
-                    seen.extend(chunk)
-
-    reader = threading.Thread(target=drain, daemon=True)
-    reader.start()
-    env = child_env({"TERM": "xterm-256color"})
-    for name in ("COLUMNS", "LINES"):
-        env.pop(name, None)
+    """``-o view -n events`` with stdin and stdout a pty; the screen output is thrown away."""
     cmd = tail_command(base_url, "-o", "view", "-n", str(events))
-    try:
-        result = measure(cmd, stdin=slave, stdout=slave, env=env, rss=rss, timeout=600)
-    finally:
-        os.close(slave)
-        reader.join(5)
-        os.close(master)
-    if ALT_SCREEN not in seen:
-        result.code = result.code or 1  # the viewer never came up: not a measurement of it
-    return result
+    ran = measure_on_pty(cmd, stdin_too=True, rss=rss)
+    if ALT_SCREEN not in ran.head:
+        ran.measured.code = ran.measured.code or 1  # the viewer never came up
+    return ran.measured
+
+
+def interleaved(events: int, runs: int, *, rss: bool) -> dict[str, list[Measured]]:
+    """jsonl, view, jsonl, view… over one stream of ``events``, each printed as it ends."""
+    out: dict[str, list[Measured]] = {"jsonl": [], "view": []}
+    with FrameServer(partial(body_blocks, events, chunked=True), chunked=True) as server:
+        for run in range(runs):
+            for mode in out:
+                if mode == "jsonl":
+                    result = run_jsonl(server.base_url, rss=rss)
+                else:
+                    result = run_view(server.base_url, events, rss=rss)
+                out[mode].append(result)
+                figure = f"peak {result.maxrss_mb:6.1f} MB" if rss else f"{result.wall:6.2f} s"
+                print(f"  run {run + 1} {mode:5} {figure}  (exit {result.code})")
+    return out
 
 
 def main() -> int:
@@ -89,33 +79,15 @@ def main() -> int:
     keep = args.keep or (5_000 if args.quick else 100_000)
     runs = args.runs or (1 if args.quick else 3)
     print(f"view: a flood of {flood:,} events, {runs} run(s) of each command, interleaved")
-    ok = True
-    times: dict[str, list[float]] = {"jsonl": [], "view": []}
-    with FrameServer(partial(body_blocks, flood, chunked=True), chunked=True) as server:
-        for run in range(runs):
-            for mode in ("jsonl", "view"):
-                if mode == "jsonl":
-                    result = run_jsonl(server.base_url)
-                else:
-                    result = run_view(server.base_url, flood)
-                ok &= result.code == 0
-                times[mode].append(result.wall)
-                print(f"  run {run + 1} {mode:5} {result.wall:6.2f} s  (exit {result.code})")
+    flooded = interleaved(flood, runs, rss=False)
+    times = {mode: [m.wall for m in results] for mode, results in flooded.items()}
     view_s, jsonl_s = median(times["view"]), median(times["jsonl"])
     print(f"  flood: view {view_s:.2f} s / jsonl {jsonl_s:.2f} s = {view_s / jsonl_s:.2f}x")
     print(f"view: peak RSS with {keep:,} events kept")
-    peaks: dict[str, list[float]] = {"jsonl": [], "view": []}
-    with FrameServer(partial(body_blocks, keep, chunked=True), chunked=True) as server:
-        for run in range(max(1, runs - 1)):
-            for mode in ("jsonl", "view"):
-                if mode == "jsonl":
-                    result = run_jsonl(server.base_url, rss=True)
-                else:
-                    result = run_view(server.base_url, keep, rss=True)
-                ok &= result.code == 0
-                peaks[mode].append(result.maxrss_mb)
-                print(f"  run {run + 1} {mode:5} peak {result.maxrss_mb:6.1f} MB")
+    kept = interleaved(keep, max(1, runs - 1), rss=True)
+    peaks = {mode: [m.maxrss_mb for m in results] for mode, results in kept.items()}
     view_mb, jsonl_mb = median(peaks["view"]), median(peaks["jsonl"])
+    ok = all(m.code == 0 for results in (*flooded.values(), *kept.values()) for m in results)
     figures = [
         Figure(
             bench="view",

@@ -313,3 +313,11 @@ def test_view_needs_a_terminal_on_stdin(sim: Simulator) -> None:
     child = Child("run_1", "--base-url", sim.base_url, "-o", "view", stdin_null=True)
     assert child.finish() == 2
     assert "-o view needs a terminal" in child.output.decode()
+
+
+def test_timeout_closes_the_viewer_at_once_with_124(sim: Simulator, spawn: Spawn) -> None:
+    sim.add_run(Run("run_1", events(2), end_status=None, hold_open=True, heartbeat=0.2))
+    view = spawn("run_1", "--base-url", sim.base_url, "--timeout", "1.5")
+    view.wait_for(r"2 events")
+    assert view.child.finish() == 124
+    assert "--timeout 1.5s elapsed" in view.after()
