@@ -93,12 +93,9 @@ class Config:
 
     @property
     def stream_url(self) -> str:
-        from urllib.parse import quote
+        from bctrl_tail.request import stream_url
 
-        segment = quote(self.run_id, safe="")
-        if segment in (".", ".."):
-            segment = segment.replace(".", "%2E")
-        return f"{self.base_url}/v2/runs/{segment}/events/stream"
+        return stream_url(self.base_url, self.run_id)
 
 
 def split_values(values: Iterable[str], option: str = "option") -> tuple[str, ...]:
@@ -124,17 +121,17 @@ def normalize_base_url(raw: str, *, allow_http: bool) -> str:
         raise UsageError(
             f"invalid --base-url {raw!r}: use ASCII without spaces (xn-- for non-ASCII hosts)"
         )
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+        _ = parts.port  # a bad port or an unclosed "[" is a usage error, not a crash later
+    except ValueError:
+        raise UsageError(f"invalid --base-url {raw!r}: expected http(s)://host[:port]") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"invalid --base-url {raw!r}: expected http(s)://host[:port]")
     if parts.username is not None or parts.password is not None:
         raise UsageError("--base-url must not contain credentials; use BCTRL_API_KEY")
     if parts.query or parts.fragment:
         raise UsageError(f"invalid --base-url {raw!r}: no query or fragment allowed")
-    try:
-        _ = parts.port
-    except ValueError:
-        raise UsageError(f"invalid --base-url {raw!r}: bad port") from None
     if parts.scheme == "http" and not allow_http and not is_loopback(parts.hostname):
         raise UsageError(
             f"refusing to send the API key over plain http to {parts.hostname}: "

@@ -11,19 +11,16 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 import requests
 
-from bctrl_tail import __version__
-from bctrl_tail.errors import (
-    RetryableError,
-    TailError,
-)
-from bctrl_tail.responses import check_response, describe_network_error
-
-if TYPE_CHECKING:
-    from bctrl_tail.config import Config
+from bctrl_tail.errors import TailError
+from bctrl_tail.netfail import NETWORK_ERRORS, connect_error, stream_error
+from bctrl_tail.request import Headers
+from bctrl_tail.responses import REDIRECTS, check_response, redirect_target
+from bctrl_tail.transport import BearerAuth, prepare_https, route
 
 CONNECT_TIMEOUT = 10.0
 READ_SIZE = 65536
@@ -35,58 +32,34 @@ class EndOfStream(Exception):
     """The server closed the response (without a run.ended frame, as far as bytes go)."""
 
 
-def query_params(config: Config, cursor: str | None) -> list[tuple[str, str]]:
-    params = [("type", t) for t in config.types]
-    params += [("category", c) for c in config.categories]
-    if config.connection_id:
-        params.append(("connectionId", config.connection_id))
-    if cursor:
-        params.append(("cursor", cursor))
-    if config.limit is not None:
-        params.append(("limit", str(config.limit)))
-    return params
-
-
-def request_headers(config: Config, last_event_id: str | None) -> dict[str, str]:
-    headers = {
-        "Authorization": f"Bearer {config.api_key}",
-        "Accept": "text/event-stream",
-        "Cache-Control": "no-cache",
-        "Accept-Encoding": "identity",
-        "User-Agent": f"bctrl-tail/{__version__}",
-    }
-    if last_event_id:
-        headers["Last-Event-ID"] = last_event_id
-    return headers
-
-
-def full_url(config: Config, cursor: str | None) -> str:
-    from urllib.parse import urlencode
-
-    params = query_params(config, cursor)
-    return config.stream_url + ("?" + urlencode(params) if params else "")
-
-
 class Connection:
     """One attempt: a worker thread connects, checks the answer, then reads chunks.
 
     The tail loop only ever waits on the queue, with a timeout of its choosing, so a server
     that never answers cannot hang it past --timeout, and signals are handled at once.
+    It is given what a request needs — URL, headers, key, read timeout — and nothing else.
+    ``log`` receives -v lines (redirects followed); it is called from the reader thread.
     """
 
     def __init__(
         self,
         session: requests.Session,
-        config: Config,
-        cursor: str | None,
-        last_event_id: str | None,
+        url: str,
+        headers: Headers,
+        *,
+        key: str,
+        read_timeout: float,
+        log: Callable[[str], None] = lambda line: None,
     ) -> None:
-        self.url = full_url(config, cursor)
-        self.status: int | None = None
+        self.url = url
+        self.status: int | None = None  # of the last answer, once one has arrived
         self.response: requests.Response | None = None
-        self._headers = request_headers(config, last_event_id)
+        self._headers = headers
+        self._key = key
+        self._log = log
         self._session = session
-        self._read_timeout = config.idle_timeout + 1.0
+        self._read_timeout = read_timeout
+        self._proxy = ""  # host:port of the proxy the last request went through
         self._queue: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=64)
         self._held: list[bytes | BaseException | None] = []
         self._stop = threading.Event()
@@ -119,24 +92,43 @@ class Connection:
                     self.response.close()
 
     def _open(self) -> None:
-        request = requests.Request("GET", self.url, headers=self._headers)
-        prepared = self._session.prepare_request(request)
-        prepared.url = self.url  # as built: requests' requoting would turn %2E%2E back into ..
-        try:
-            # send() alone ignores the environment: proxies and REQUESTS_CA_BUNDLE come from here
-            settings = self._session.merge_environment_settings(self.url, {}, True, None, None)
-            response = self._session.send(
-                prepared, **settings, timeout=(CONNECT_TIMEOUT, self._read_timeout)
-            )
-        except requests.RequestException as exc:
-            raise RetryableError(describe_network_error(exc)) from None
-        self.response = response
-        self.status = response.status_code
-        if self._stop.is_set():  # closed while connecting: _run's finally closes it
-            return
+        url = self.url
+        hops = 0
+        while True:
+            response = self._send(url)
+            self.response = response
+            self.status = response.status_code
+            if self._stop.is_set():  # closed while connecting: _run's finally closes it
+                return
+            if response.status_code not in REDIRECTS:
+                break
+            target = redirect_target(response, url, hops, self._key)
+            self._log(f"HTTP {response.status_code}: redirected to {target}")
+            url, hops = target, hops + 1
         if response.status_code == 204:
             raise NoContent
-        check_response(response)
+        check_response(response, secret=self._key, proxy=self._proxy)
+
+    def _send(self, url: str) -> requests.Response:
+        """One request, redirects not followed (``_open`` decides), netrc never read."""
+        way = route(url)
+        self._proxy = way.proxy_address
+        if url.startswith("https:"):
+            prepare_https(self._session)
+        request = requests.Request("GET", url, headers=self._headers, auth=BearerAuth(self._key))
+        prepared = self._session.prepare_request(request)
+        prepared.url = url  # as built: requests' requoting would turn %2E%2E back into ..
+        try:
+            return self._session.send(
+                prepared,
+                stream=True,
+                allow_redirects=False,
+                proxies=way.proxies,
+                verify=True,  # with the session's trust context: public CAs + named bundles
+                timeout=(CONNECT_TIMEOUT, self._read_timeout),
+            )
+        except NETWORK_ERRORS as exc:
+            raise connect_error(exc, url, way) from None
 
     def _put(self, item: bytes | BaseException | None) -> None:
         while not self._stop.is_set():
@@ -196,7 +188,8 @@ class Connection:
         self._stop.set()
         response = self.response
         if response is not None:
-            _shutdown_socket(response)
+            with contextlib.suppress(Exception):
+                response.raw.shutdown()  # urllib3 >= 2.3: wakes a read blocked on the socket
         self._thread.join(timeout=1.0 if response is not None else 0.1)
         if response is not None and self._thread.is_alive():
             with contextlib.suppress(Exception):
@@ -208,23 +201,8 @@ class NoContent(Exception):
 
 
 def _as_tail_error(exc: BaseException) -> BaseException:
-    if isinstance(exc, (TailError, NoContent)):
-        return exc
-    return RetryableError(describe_network_error(exc))
-
-
-def _shutdown_socket(response: requests.Response) -> None:
-    import socket
-
-    sock = getattr(getattr(response.raw, "_connection", None), "sock", None)
-    if sock is None:
-        fp = getattr(getattr(response.raw, "_fp", None), "fp", None)
-        sock = getattr(getattr(fp, "raw", None), "_sock", None)
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
-
-
-def new_session() -> requests.Session:
-    """A session; requests honours HTTPS_PROXY, NO_PROXY and REQUESTS_CA_BUNDLE itself."""
-    return requests.Session()
+    """Errors from the reader thread: typed ones as they are, network failures while reading
+    as a reason to resume, and anything else (a bug) as it is, to be reported as one."""
+    if isinstance(exc, NETWORK_ERRORS) and not isinstance(exc, TailError):
+        return stream_error(exc)
+    return exc

@@ -24,16 +24,18 @@ class TailError(Exception):
 
     exit_code: ExitCode = ExitCode.FAILURE
 
-    def __init__(self, message: str, *, detail: str | None = None) -> None:
+    def __init__(self, message: str, *, detail: str | None = None, hint: str | None = None) -> None:
         super().__init__(message)
         self.message = message
-        self.detail = detail
+        self.detail = detail  # what the server said (code, request id), when it said it
+        self.hint = hint  # what to do; always shown, whatever the detail
 
     def lines(self) -> list[str]:
-        """The one or two lines printed on stderr."""
+        """The one or two lines printed on stderr: the error, then the detail and the hint."""
         out = [f"error: {self.message}"]
-        if self.detail:
-            out.append(self.detail)
+        second = " — ".join(part for part in (self.detail, self.hint) if part)
+        if second:
+            out.append(second)
         return out
 
 
@@ -67,10 +69,33 @@ class RetryableError(TailError):
     exit_code = ExitCode.FAILURE
 
     def __init__(
-        self, message: str, *, detail: str | None = None, retry_after: float | None = None
+        self,
+        message: str,
+        *,
+        detail: str | None = None,
+        hint: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
-        super().__init__(message, detail=detail)
+        super().__init__(message, detail=detail, hint=hint)
         self.retry_after = retry_after
+
+
+class ConnectFailed(RetryableError):
+    """No HTTP answer at all: refused, unknown host, unreachable, timed out, closed unanswered.
+
+    Until a first answer has been received this is retried at most ``FIRST_CONTACT_RETRIES``
+    times: a wrong --base-url should fail in seconds, not after minutes of backoff.
+    """
+
+
+FIRST_CONTACT_RETRIES = 2
+
+
+class TLSFailure(TailError):
+    """A certificate that cannot be trusted, or TLS spoken to a plain-http port: final,
+    since no retry can fix either."""
+
+    exit_code = ExitCode.FAILURE
 
 
 class GaveUpError(TailError):

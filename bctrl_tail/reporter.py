@@ -2,12 +2,38 @@
 
 from __future__ import annotations
 
+import json
 from typing import TextIO
+from urllib.parse import quote
 
 from bctrl_tail.sanitize import clean
 
 PREFIX = "bctrl-tail: "
 MAX_HELD = 200
+MIN_SECRET = 6  # redacting a one-letter "key" would garble every line
+MASK = "***"
+
+
+def redact(text: str, secret: str, *, cut: bool = False) -> str:
+    """``text`` without the key: as sent, percent-encoded and JSON-escaped (how a server may
+    quote it back). ``cut``: the text was already cut short (a body read up to a limit), so a
+    start of the key left at its very end is removed too."""
+    if len(secret) < MIN_SECRET:
+        return text
+    for form in {secret, quote(secret, safe=""), json.dumps(secret)[1:-1]}:
+        text = text.replace(form, MASK)
+    if cut:
+        for size in range(len(secret) - 1, 0, -1):
+            if text.endswith(secret[:size]):
+                return text[:-size] + MASK
+    return text
+
+
+def shorten(text: str, limit: int, secret: str) -> str:
+    """Server text fit for one line: escapes cleaned and the key removed FIRST, then cut to
+    ``limit`` characters, so no cut can leave a piece of the key in what is shown."""
+    text = redact(clean(text), secret)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class Reporter:
@@ -23,7 +49,7 @@ class Reporter:
         self._stream = stream
         self.quiet = quiet
         self.verbose = verbose
-        self._secret = secret if len(secret) >= 6 else ""  # redacting "a" would garble text
+        self._secret = secret
         self._held: list[str] | None = None
         self._dropped = 0
 
@@ -62,9 +88,7 @@ class Reporter:
 
     def _write(self, line: str, *, always: bool = False) -> None:
         """Server text reaches these lines (run.ended, error bodies): strip escapes first."""
-        line = clean(line)
-        if self._secret and self._secret in line:
-            line = line.replace(self._secret, "***")
+        line = redact(clean(line), self._secret)
         if self._held is not None and not always:
             if len(self._held) < MAX_HELD:
                 self._held.append(line)

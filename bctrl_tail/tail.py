@@ -14,13 +14,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bctrl_tail.connection import Connection, EndOfStream, NoContent, new_session
+from bctrl_tail.connection import Connection, EndOfStream, NoContent
 from bctrl_tail.cursorfile import CursorFile
-from bctrl_tail.errors import ExitCode, GaveUpError, ResponseError, RetryableError, TimedOut
+from bctrl_tail.errors import (
+    FIRST_CONTACT_RETRIES,
+    ConnectFailed,
+    ExitCode,
+    GaveUpError,
+    ResponseError,
+    RetryableError,
+    TimedOut,
+)
 from bctrl_tail.events import RunEnded, RunEvent
 from bctrl_tail.render import ConnState, Renderer
+from bctrl_tail.request import request_headers, request_url
 from bctrl_tail.select import reached_until, selected
 from bctrl_tail.sse import BlockTooLarge, Frame, SSEDecoder
+from bctrl_tail.transport import new_session
 
 if TYPE_CHECKING:
     import requests
@@ -113,6 +123,7 @@ class Tail:
             self._seen[config.cursor] = None
         self._deadline = clock() + config.timeout if config.timeout else None
         self._delivered = False
+        self._answered = False  # some HTTP answer has arrived (see FIRST_CONTACT_RETRIES)
         self._pause = threading.Event()
         self._cursor_warned = False
 
@@ -132,16 +143,21 @@ class Tail:
             self._delivered = False
             retry_after: float | None = None
             detail: str | None = None
+            hint: str | None = None
+            max_retries = self.config.max_retries
             try:
                 return self._attempt(attempt)
             except EndOfStream:
                 reason = "the server closed the stream"
             except RetryableError as exc:
-                reason, detail, retry_after = exc.message, exc.detail, exc.retry_after
+                reason, detail, hint = exc.message, exc.detail, exc.hint
+                retry_after = exc.retry_after
+                if isinstance(exc, ConnectFailed) and not self._answered:
+                    max_retries = min(max_retries, FIRST_CONTACT_RETRIES)
             failures = 1 if self._delivered else failures + 1
-            if failures > self.config.max_retries:
-                tries = "" if self.config.max_retries == 0 else f" after {failures} attempts"
-                raise GaveUpError(f"gave up{tries}: {reason}", detail=detail)
+            if failures > max_retries:
+                tries = "" if max_retries == 0 else f" after {failures} attempts"
+                raise GaveUpError(f"gave up{tries}: {reason}", detail=detail, hint=hint)
             # a server's retry: sets the base, but never below MIN_BASE: retry: 0 plus a server
             # that closes after each comment would otherwise be hammered in a tight loop
             base = 1.0 if self._retry_ms is None else max(MIN_BASE, self._retry_ms / 1000)
@@ -158,7 +174,15 @@ class Tail:
         seen as both ``cursor`` and ``Last-Event-ID`` (the API honours either)."""
         cursor = self._resume_id
         last_event_id = None if attempt == 1 else self._resume_id
-        conn = Connection(self.session, self.config, cursor, last_event_id)
+        config = self.config
+        conn = Connection(
+            self.session,
+            request_url(config, config.run_id, cursor),
+            request_headers(last_event_id),
+            key=config.api_key,
+            read_timeout=config.idle_timeout + 1.0,
+            log=self.reporter.debug,
+        )
         self.reporter.debug(f"connection {attempt}: GET {conn.url}")
         try:
             while not conn.wait_open(self._slice(None)):
@@ -170,6 +194,7 @@ class Tail:
             self.reporter.info("the server has no events to stream (HTTP 204)")
             return ExitCode.OK
         finally:
+            self._answered = self._answered or conn.status is not None
             conn.close()
 
     def _stream(self, conn: Connection) -> ExitCode:

@@ -1,0 +1,136 @@
+"""The HTTP session: the key as an auth object, proxies and extra CAs from the environment,
+and never ``~/.netrc``.
+
+requests reads netrc, proxies and ``REQUESTS_CA_BUNDLE`` all under one switch (``trust_env``).
+We turn the switch off and read the two we want ourselves, so that no netrc entry can ever
+replace the bearer key, and a loopback target (bctrl's local gateway) never goes through a
+proxy, which would see the key. CA bundles named in the environment are trusted in addition to
+the usual public CAs, so naming a private CA's file does not break public hosts.
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import certifi
+import requests
+from requests.adapters import HTTPAdapter
+from requests.utils import get_environ_proxies, select_proxy
+
+from bctrl_tail.config import is_loopback
+from bctrl_tail.errors import TLSFailure
+
+CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE")
+
+
+class BearerAuth(requests.auth.AuthBase):
+    """``Authorization: Bearer KEY``. Being an auth object, it also keeps requests from
+    looking for netrc credentials; its repr never shows the key."""
+
+    def __init__(self, key: str) -> None:
+        self._key = key
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self._key}"
+        return request
+
+    def __repr__(self) -> str:
+        return "BearerAuth(<redacted>)"
+
+
+@dataclass(frozen=True)
+class Route:
+    """How one URL is reached: through which proxy (None: directly); and, for messages, which
+    variables named extra CA bundles."""
+
+    proxy: str | None
+    ca_bundles: tuple[tuple[str, str], ...] = ()  # (variable, path)
+
+    @property
+    def proxies(self) -> dict[str, str]:
+        return {} if self.proxy is None else {"http": self.proxy, "https": self.proxy}
+
+    @property
+    def proxy_address(self) -> str:
+        """``host:port`` of the proxy, never its credentials."""
+        if self.proxy is None:
+            return ""
+        parts = urlsplit(self.proxy if "://" in self.proxy else "http://" + self.proxy)
+        try:
+            port = parts.port
+        except ValueError:
+            port = None
+        return f"{parts.hostname}:{port or 80}"
+
+
+def route(url: str) -> Route:
+    """The proxy for ``url``, as requests would pick it from HTTP(S)_PROXY, ALL_PROXY and
+    NO_PROXY — except that loopback is always direct."""
+    host = urlsplit(url).hostname or ""
+    proxy = None
+    if not is_loopback(host):
+        proxy = select_proxy(url, get_environ_proxies(url, no_proxy=None))
+    return Route(proxy or None, ca_bundles())
+
+
+def ca_bundles() -> tuple[tuple[str, str], ...]:
+    """The CA bundles the environment names, as (variable, path), each path once."""
+    found: dict[str, str] = {}
+    for name in CA_BUNDLE_VARIABLES:
+        path = os.environ.get(name)
+        if path and path not in found.values():
+            found[name] = path
+    return tuple(found.items())
+
+
+def trust_context() -> ssl.SSLContext:
+    """The public CAs (the bundle requests ships) plus every bundle the environment names."""
+    context = ssl.create_default_context(cafile=certifi.where())
+    for variable, path in ca_bundles():
+        try:
+            if os.path.isdir(path):
+                context.load_verify_locations(capath=path)
+            else:
+                context.load_verify_locations(cafile=path)
+        except (OSError, ssl.SSLError):
+            problem = "does not exist" if not os.path.exists(path) else "holds no PEM certificate"
+            raise TLSFailure(
+                f"{variable} names {path}, which {problem}",
+                hint="point it at a PEM file of the CA certificates to trust, or unset it",
+            ) from None
+    return context
+
+
+class _TrustAdapter(HTTPAdapter):
+    """Every connection, direct or through a proxy's tunnel, verifies with one context."""
+
+    def __init__(self, context: ssl.SSLContext) -> None:
+        self._context = context
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["ssl_context"] = self._context
+        super().init_poolmanager(*args, **kwargs)
+
+    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+        kwargs["ssl_context"] = self._context
+        return super().proxy_manager_for(proxy, **kwargs)
+
+
+def new_session() -> requests.Session:
+    """A session that takes nothing from the environment by itself (see the module doc)."""
+    session = requests.Session()
+    session.trust_env = False
+    return session
+
+
+def prepare_https(session: requests.Session) -> None:
+    """Give the session its trust context before its first https request (built only then:
+    plain-http use, the demo included, never reads a CA bundle). Raises TLSFailure when a
+    named bundle cannot be read."""
+    if not isinstance(session.get_adapter("https://x"), _TrustAdapter):
+        session.mount("https://", _TrustAdapter(trust_context()))
