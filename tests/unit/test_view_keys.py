@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
+import pytest
 from textual.pilot import Pilot
 
 from bctrl_tail.render.view.bridge import ViewRenderer
@@ -12,7 +14,7 @@ from bctrl_tail.render.view.filter import FilterBar
 from bctrl_tail.render.view.help import HelpScreen
 from bctrl_tail.render.view.rows import EventRows
 
-from .viewkit import end_run, event, failure, feed, run, screen_text
+from .viewkit import end_run, event, failure, feed, make_app, run, screen_text
 
 Body = Pilot[int]
 
@@ -249,3 +251,26 @@ def test_keys_in_the_detail_do_not_reach_the_rows_behind_it() -> None:
         assert not isinstance(pilot.app.screen, DetailScreen)
 
     run(body)
+
+
+def test_a_bug_in_the_viewer_ends_it_without_a_traceback_on_screen() -> None:
+    """Textual's own report would be a traceback with local variables (the API key among
+    them); the viewer keeps the error for the CLI's one-line message instead."""
+
+    def broken(_: object) -> str:
+        raise ZeroDivisionError("boom")
+
+    app, renderer = make_app()
+
+    async def main() -> None:
+        async with app.run_test(size=(100, 24)) as pilot:
+            app.rows.formatter = broken  # type: ignore[assignment]
+            renderer.on_event(event(1))
+            renderer.flush()
+            await pilot.pause()
+
+    with pytest.raises(ZeroDivisionError):  # the pilot re-raises what the app kept
+        asyncio.run(main())
+    assert isinstance(app.internal_error, ZeroDivisionError)
+    assert app.return_code == 1
+    assert not app._exit_renderables  # nothing for Textual to print
