@@ -274,3 +274,18 @@ def test_a_bug_in_the_viewer_ends_it_without_a_traceback_on_screen() -> None:
     assert isinstance(app.internal_error, ZeroDivisionError)
     assert app.return_code == 1
     assert not app._exit_renderables  # nothing for Textual to print
+
+
+def test_the_filter_text_is_marked_in_the_rows() -> None:
+    async def body(pilot: Body, renderer: ViewRenderer) -> None:
+        await feed(pilot, renderer, [event(1, name="checkout page"), event(2, name="cart")])
+        await pilot.press("slash", *"CHECK", "enter")
+        row = rows_of(pilot).render_line(0)
+        marked = [
+            seg.text
+            for seg in row
+            if seg.style and seg.style.bgcolor and seg.style.bgcolor.name == "yellow"
+        ]
+        assert marked == ["check"]  # on the selected row too
+
+    run(body)

@@ -25,6 +25,8 @@ from bctrl_tail.render.view.store import Entry, Store, parse_entry
 
 CURSOR = Style(bgcolor="grey35", bold=True)
 CURSOR_MONO = Style(reverse=True)  # without colour, a background would not show
+MATCH = Style(color="black", bgcolor="yellow")
+MATCH_MONO = Style(underline=True, bold=True)
 CACHE_ROWS = 2000
 
 
@@ -62,6 +64,7 @@ class EventRows(ScrollView, can_focus=True):
     ) -> None:
         super().__init__(id=id)
         self.cursor_style = CURSOR if color else CURSOR_MONO
+        self.match_style = MATCH if color else MATCH_MONO
         self.store = store
         self.formatter = formatter
         self.following = True
@@ -190,4 +193,7 @@ class EventRows(ScrollView, can_focus=True):
         text.stylize_before(self.rich_style)
         if selected:
             text.stylize(self.cursor_style)
+        needle = self.store.filters.text
+        if needle:  # where the filter matched, when it is in what the row shows
+            text.highlight_words([needle], self.match_style, case_sensitive=False)
         return Strip(list(text.render(self.app.console)), width)
