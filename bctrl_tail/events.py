@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bctrl_tail.choices import CATEGORIES
+from bctrl_tail.jsontext import compact, compact_line, text_line
 
 __all__ = [
     "CATEGORIES",
@@ -81,17 +82,32 @@ def parse_time(value: Any) -> dt.datetime | None:
 
 @dataclass(slots=True)
 class RunEvent:
-    """One run event as output: its cursor, its JSON object, and that object's compact text."""
+    """One run event as output: its cursor, its JSON object, and the run it came from.
+
+    The compact JSON text is made on first use: only jsonl and --grep/--exclude need it.
+    """
 
     id: str
     data: dict[str, Any]
-    text: str
-    sse_event: str = "run.event"
-    raw: bytes = b""  # the SSE block as received, for raw output
+    run_id: str = ""  # the followed run this event came from
+    _text: str | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def text(self) -> str:
+        """The event's JSON object as compact text (computed once)."""
+        text = self._text
+        if text is None:
+            text = self._text = compact(self.data)
+        return text
+
+    def line(self) -> bytes:
+        """The compact text and a newline, as UTF-8: the event's jsonl line."""
+        text = self._text
+        return compact_line(self.data) if text is None else text_line(text, self.data)
 
     @property
     def type(self) -> str:
-        return _text(self.data.get("type")) or self.sse_event
+        return _text(self.data.get("type")) or "run.event"
 
     @property
     def category(self) -> str:

@@ -48,9 +48,9 @@ def make_renderer(config: Config, reporter: Reporter) -> Renderer:
 
         return JsonlRenderer(sys.stdout.buffer, terminal=sys.stdout.isatty())
     if config.output == "raw":
-        from bctrl_tail.render.raw import RawRenderer
+        from bctrl_tail.render.raw import RawOutput
 
-        return RawRenderer(sys.stdout.buffer)
+        return RawOutput(sys.stdout.buffer, terminal=sys.stdout.isatty())
     from bctrl_tail.terminal import make_console
 
     # what the terminal's encoding cannot show becomes "?", never a crash that loses the tail
@@ -101,10 +101,12 @@ def follow(config: Config, reporter: Reporter) -> int:
     try:
         if config.demo:
             sim, config = _start_demo(config, reporter)
+        from bctrl_tail.render.raw import RawOutput
         from bctrl_tail.tail import Tail
 
         renderer = make_renderer(config, reporter)
-        tail = Tail(config, renderer, reporter)
+        raw = renderer if isinstance(renderer, RawOutput) else None
+        tail = Tail(config, renderer, reporter, raw=raw)
         if config.output == "view":
             from bctrl_tail.render.view.session import drive
 
@@ -135,12 +137,19 @@ def follow(config: Config, reporter: Reporter) -> int:
     finally:
         code = _cleanup(renderer, tail, sim, reporter, code)
     if summary and tail is not None:
+        from bctrl_tail.flow import end_line
+
         stats = tail.stats
         word = "interrupted" if code == ExitCode.INTERRUPTED else "terminated"
-        reporter.info(
-            f"{word}: {stats.shown} events shown, {stats.reconnects} reconnects, "
-            f"last id {stats.last_id or '(none)'}"
+        line = end_line(
+            config.run_id,
+            None,
+            shown=stats.shown,
+            reconnects=stats.reconnects,
+            stopped=word,
+            last_id=stats.last_id,
         )
+        reporter.info(line)
     reporter.release()
     if errors:
         reporter.error(errors)
@@ -158,7 +167,7 @@ def _cleanup(
     try:
         if renderer is not None:
             try:
-                renderer.close(tail.ended if tail is not None else None)
+                renderer.close(tail.ended_runs if tail is not None else {})
             except BrokenPipeError:
                 _silence_stdout()
     except (KeyboardInterrupt, Terminated):

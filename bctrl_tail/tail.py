@@ -1,18 +1,19 @@
-"""The tail loop: connect, decode, dedupe, select, render; reconnect and resume on failure.
+"""The tail loop: connect, decode, hand frames to the event core (flow.py), carry out what it
+decides; reconnect and resume on failure.
 
 Typed exceptions travel up from here; the CLI turns them into exit codes and messages.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
 import random
+import sys
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Protocol
 
 from bctrl_tail.connection import Connection, EndOfStream, NoContent
 from bctrl_tail.cursorfile import CursorFile
@@ -25,11 +26,11 @@ from bctrl_tail.errors import (
     RetryableError,
     TimedOut,
 )
-from bctrl_tail.events import RunEnded, RunEvent
+from bctrl_tail.events import RunEnded
+from bctrl_tail.flow import Flow, Step, end_line
 from bctrl_tail.render import ConnState, Renderer
 from bctrl_tail.request import request_headers, request_url
-from bctrl_tail.select import reached_until, selected
-from bctrl_tail.sse import BlockTooLarge, Frame, SSEDecoder
+from bctrl_tail.sse import BlockTooLarge, SSEDecoder
 from bctrl_tail.transport import new_session
 
 if TYPE_CHECKING:
@@ -38,14 +39,30 @@ if TYPE_CHECKING:
     from bctrl_tail.config import Config
     from bctrl_tail.reporter import Reporter
 
-EVENT_NAMES = frozenset({"run.event", "message"})
-DEDUPE_WINDOW = 10_000
 MAX_DELAY = 30.0
 MIN_BASE = 0.05
 MAX_RETRY_AFTER = 3600.0  # a server's Retry-After is a floor, but not a year-long one
-# built once, not per event; NaN and Infinity are not JSON, and jq would refuse the line
-COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 _MAX_DOUBLINGS = 64  # 2**64 s outgrows any cap; 2.0**1024 would overflow
+
+
+HEAP_KEPT = 16 * 2**20  # bytes of freed heap the allocator may keep instead of returning
+
+
+def keep_freed_heap() -> None:
+    """Let glibc's malloc keep up to HEAP_KEPT of freed memory instead of handing it back.
+
+    Every batch of events allocates and frees a few buffers of ~64 KiB (the bytes read, their
+    text, the output); by default glibc returns the top of the heap to the system as soon as
+    128 KiB are free there, and the next batch takes the pages back, zeroed: about one page
+    fault per event, a quarter of the CPU time on a close-delimited backlog. Elsewhere (macOS,
+    musl, Windows) there is no ``mallopt`` and nothing is done.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).mallopt(-1, HEAP_KEPT)  # M_TRIM_THRESHOLD; musl's is a no-op
 
 
 def backoff_delay(
@@ -61,30 +78,10 @@ def backoff_delay(
     return delay
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
+class RawSink(Protocol):
+    """Where raw output goes: the blocks of one batch, in order."""
 
-
-def parse_json(text: str) -> Any:
-    """Strict JSON: NaN/Infinity refused, and hostile nesting is an error, not a crash."""
-    try:
-        return json.loads(text, parse_constant=_reject_constant)
-    except (ValueError, RecursionError):
-        return None
-
-
-def make_event(frame: Frame) -> tuple[RunEvent, bool]:
-    """The RunEvent for a frame, and False when its data was not a JSON object."""
-    obj = parse_json(frame.data)
-    if isinstance(obj, dict):
-        try:
-            text = COMPACT.encode(obj)  # refuses 1e999, which parses to inf
-        except (ValueError, RecursionError):
-            obj = None
-        else:
-            return RunEvent(frame.id, obj, text, frame.event, frame.raw), True
-    wrapped = {"event": frame.event, "id": frame.id, "data": frame.data}
-    return RunEvent(frame.id, wrapped, COMPACT.encode(wrapped), frame.event, frame.raw), False
+    def write_raw(self, blocks: list[bytes]) -> None: ...
 
 
 @dataclass
@@ -106,6 +103,7 @@ class Tail:
         session: requests.Session | None = None,
         clock: Callable[[], float] = time.monotonic,
         rand: Callable[[], float] = random.random,
+        raw: RawSink | None = None,
     ) -> None:
         self.config = config
         self.renderer = renderer
@@ -116,11 +114,8 @@ class Tail:
         self.stats = Stats()
         self.cursor_file = CursorFile(config.cursor_file)
         self.ended: RunEnded | None = None
-        self._resume_id: str | None = config.cursor
-        self._retry_ms: int | None = None
-        self._seen: OrderedDict[str, None] = OrderedDict()
-        if config.cursor:  # "start after": a server that includes the cursor event shows it not
-            self._seen[config.cursor] = None
+        self.raw = raw
+        self.flow = Flow(config, config.run_id, raw=raw is not None)
         self._deadline = clock() + config.timeout if config.timeout else None
         self._delivered = False
         self._answered = False  # some HTTP answer has arrived (see FIRST_CONTACT_RETRIES)
@@ -131,9 +126,10 @@ class Tail:
         """Attempt, and on a retryable failure back off and attempt again, resuming.
 
         ``failures`` counts consecutive failed attempts; an attempt that delivered a frame
-        (see ``_handle``) starts the count again, so a long tail survives any number of
+        (``Step.delivered``) starts the count again, so a long tail survives any number of
         drops while a server that never gets as far as a frame is given up on.
         """
+        keep_freed_heap()
         failures = 0
         attempt = 1
         while True:
@@ -160,7 +156,8 @@ class Tail:
                 raise GaveUpError(f"gave up{tries}: {reason}", detail=detail, hint=hint)
             # a server's retry: sets the base, but never below MIN_BASE: retry: 0 plus a server
             # that closes after each comment would otherwise be hammered in a tight loop
-            base = 1.0 if self._retry_ms is None else max(MIN_BASE, self._retry_ms / 1000)
+            retry_ms = self.flow.retry_ms
+            base = 1.0 if retry_ms is None else max(MIN_BASE, retry_ms / 1000)
             delay = backoff_delay(failures, base, retry_after, self.rand)
             attempt += 1
             self.stats.reconnects += 1
@@ -172,8 +169,8 @@ class Tail:
     def _attempt(self, attempt: int) -> ExitCode:
         """One connection. The first sends the starting cursor; a reconnect sends the last id
         seen as both ``cursor`` and ``Last-Event-ID`` (the API honours either)."""
-        cursor = self._resume_id
-        last_event_id = None if attempt == 1 else self._resume_id
+        cursor = self.flow.resume_id
+        last_event_id = None if attempt == 1 else cursor
         config = self.config
         conn = Connection(
             self.session,
@@ -198,7 +195,8 @@ class Tail:
             conn.close()
 
     def _stream(self, conn: Connection) -> ExitCode:
-        decoder = SSEDecoder(self._resume_id or "")
+        decoder = SSEDecoder(self.flow.resume_id or "")
+        flow = self.flow
         idle = self.config.idle_timeout
         last_bytes = self.clock()
         try:
@@ -215,90 +213,54 @@ class Tail:
                     frames = decoder.feed(chunk)
                 except BlockTooLarge as exc:
                     raise ResponseError(str(exc), detail="the server never ended it") from None
-                for frame in frames:
-                    code = self._handle(frame)
+                if frames:
+                    code = self._apply(flow.feed(frames))
                     if code is not None:
                         self.renderer.flush()
                         return code
                 self._tick()
         finally:
             decoder.close()  # a complete retry line in the cut-off block still counts
-            if decoder.retry_ms is not None:
-                self._retry_ms = decoder.retry_ms
+            flow.stream_closed(decoder.retry_ms)
 
-    def _handle(self, frame: Frame) -> ExitCode | None:
-        if frame.retry is not None:
-            self._retry_ms = frame.retry
-        if frame.id:
-            self._resume_id = frame.id
-        if not frame.dispatch:
-            # A comment is liveness; a block with only retry/id is what a failing server
-            # sends first: it must not reset the failure count, or that server is retried
-            # forever.
-            if frame.raw.startswith(b":"):
-                self._delivered = True
-            self.renderer.on_frame(frame)
-            return None
-        self._delivered = True
-        name = frame.event
-        if name in EVENT_NAMES:
-            return self._on_event(frame)
-        self.renderer.on_frame(frame)
-        if name == "run.ended":
-            return self._on_ended(frame)
-        if name != "heartbeat":
-            self.reporter.debug(f"skipping unknown event {name!r}")
-        return None
+    def _apply(self, step: Step) -> ExitCode | None:
+        """Carry out what the event core decided for one batch of frames."""
+        if step.delivered:
+            self._delivered = True
+        reporter = self.reporter
+        for level, line in step.notes:
+            getattr(reporter, level)(line)
+        if step.events:
+            # counted and saved one by one: a closed stdout can stop this loop half-way
+            on_event, stats, cursor_file = self.renderer.on_event, self.stats, self.cursor_file
+            for event in step.events:
+                on_event(event)
+                stats.shown += 1
+                if event.id:
+                    stats.last_id = event.id
+                    cursor_file.update(event.id)
+        if step.raw and self.raw is not None:
+            self.raw.write_raw(step.raw)
+        if step.ended is not None:
+            self.ended = step.ended
+            self._state(ConnState("ended", ended_status=step.ended.status))
+            reporter.info(
+                end_line(
+                    self.config.run_id,
+                    step.ended,
+                    shown=self.flow.shown,
+                    reconnects=self.stats.reconnects,
+                )
+            )
+        return step.stop
 
-    def _on_event(self, frame: Frame) -> ExitCode | None:
-        if frame.has_id and frame.id:  # an empty id line resets the id: it names no event
-            seen = self._seen
-            if frame.id in seen:
-                self.reporter.debug(f"skipping duplicate event {frame.id!r}")
-                return None
-            seen[frame.id] = None
-            if len(seen) > DEDUPE_WINDOW:
-                seen.popitem(last=False)
-        event, is_object = make_event(frame)
-        if not is_object:
-            self.reporter.warn(f"event {frame.id or '(no id)'} has data that is not a JSON object")
-        config = self.config
-        if not selected(config, event):
-            return None
-        self.renderer.on_event(event)
-        stats = self.stats
-        stats.shown += 1
-        if event.id:
-            stats.last_id = event.id
-            self.cursor_file.update(event.id)
-        if config.max_events is not None and stats.shown >= config.max_events:
-            noun = "event" if stats.shown == 1 else "events"
-            self.reporter.info(f"stopping after {stats.shown} {noun} (--max-events)")
-            return ExitCode.OK
-        if config.until and reached_until(config, event):
-            self.reporter.info(f"stopping at {event.type!r} (--until)")
-            return ExitCode.OK
-        return None
-
-    def _on_ended(self, frame: Frame) -> ExitCode:
-        ended = RunEnded.from_data(parse_json(frame.data))
-        self.ended = ended
-        self._state(ConnState("ended", ended_status=ended.status))
-        run_id = ended.run_id or self.config.run_id
-        line = f"run {run_id} ended: {ended.status}"
-        if ended.failure_code or ended.failure_message:
-            line += f" ({': '.join(p for p in (ended.failure_code, ended.failure_message) if p)})"
-        shown, reconnects = self.stats.shown, self.stats.reconnects
-        line += f", {shown} event{'' if shown == 1 else 's'} shown"
-        if reconnects:
-            line += f", {reconnects} reconnect{'' if reconnects == 1 else 's'}"
-        self.reporter.info(line)
-        if self.config.exit_status and not ended.success:
-            return ExitCode.RUN_FAILED
-        return ExitCode.OK
+    @property
+    def ended_runs(self) -> dict[str, RunEnded]:
+        """Every followed run that ended, by run id (what ``Renderer.close`` takes)."""
+        return {} if self.ended is None else {self.config.run_id: self.ended}
 
     def _state(self, state: ConnState) -> None:
-        self.renderer.on_state(state)
+        self.renderer.on_state(replace(state, run_id=self.config.run_id))
 
     def _slice(self, until: float | None) -> float:
         """How long one wait may block: to the nearest of `until`, --timeout and a redraw."""

@@ -85,7 +85,7 @@ def main() -> int:
         tail = Tail(config, renderer, reporter)
         code = tail.run()
         console.export_text(clear=True)  # drop the live frames: keep only the last screen
-        renderer.close(tail.ended)
+        renderer.close(tail.ended_runs)
         tail.finish()
     reporter.release()
     for line in stderr.getvalue().splitlines():

@@ -1,19 +1,19 @@
-"""Renderers: jsonl, raw, pretty and table behind one small interface.
+"""Renderers: jsonl, pretty and table behind one small interface (raw output is a byte sink
+of its own, ``render/raw.py``: renderers never see SSE frames).
 
-The tail loop calls ``on_state`` whenever the connection state changes, ``on_frame`` for every
-frame that is not a run event (heartbeats, comments, ``run.ended``, unknown names: only ``raw``
-writes these), ``on_event`` for every run event selected for output, ``flush`` after each
-network chunk has been handled (and when ``due()`` says a redraw is pending), and ``close`` once
-at the end (with the ``run.ended`` frame when there was one).
+The tail loop calls ``on_state`` whenever a run's connection state changes, ``on_event`` for
+every run event selected for output, ``flush`` after each network chunk has been handled (and
+when ``due()`` says a redraw is pending), and ``close`` once at the end, with every run that
+ended (by run id).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
 from bctrl_tail.events import RunEnded, RunEvent
-from bctrl_tail.sse import Frame
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,12 +25,11 @@ class ConnState:
     attempt: int = 0
     ended_status: str = ""  # when ended
     reason: str = ""  # when reconnecting: why the last attempt failed
+    run_id: str = ""  # the followed run this is about ("" for all of them)
 
 
 class Renderer(Protocol):
     def on_state(self, state: ConnState) -> None: ...
-
-    def on_frame(self, frame: Frame) -> None: ...
 
     def on_event(self, event: RunEvent) -> None: ...
 
@@ -40,4 +39,4 @@ class Renderer(Protocol):
         """Seconds until a pending redraw is due, or None when nothing is pending."""
         ...
 
-    def close(self, ended: RunEnded | None) -> None: ...
+    def close(self, ended: Mapping[str, RunEnded]) -> None: ...

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import BinaryIO
 
 from bctrl_tail.events import RunEnded, RunEvent
 from bctrl_tail.render import ConnState
-from bctrl_tail.sse import Frame
 
 
 class BufferedRenderer:
@@ -18,9 +18,6 @@ class BufferedRenderer:
         self._pending: list[bytes] = []
 
     def on_state(self, state: ConnState) -> None:
-        pass
-
-    def on_frame(self, frame: Frame) -> None:
         pass
 
     def on_event(self, event: RunEvent) -> None:
@@ -36,5 +33,5 @@ class BufferedRenderer:
     def due(self) -> float | None:
         return None
 
-    def close(self, ended: RunEnded | None) -> None:
+    def close(self, ended: Mapping[str, RunEnded]) -> None:
         self.flush()

@@ -108,8 +108,8 @@ def cells(event: RunEvent, time_text: str, run_id: str = "") -> Cells:
 
 
 def run_of(event: RunEvent) -> str:
-    """The run an event came from: the tail's ``run_id`` when it sets one, else ``runId``."""
-    run_id: Any = getattr(event, "run_id", "") or event.data.get("runId", "")
+    """The run an event came from: the followed run the tail names, else the event's ``runId``."""
+    run_id: Any = event.run_id or event.data.get("runId", "")
     return run_id if isinstance(run_id, str) else ""
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import BinaryIO
 
 from bctrl_tail.events import RunEvent
+from bctrl_tail.jsontext import text_line
 from bctrl_tail.render.buffered import BufferedRenderer
 
 # Characters a terminal may act on (C1 controls such as the one-character CSI, bidi overrides)
@@ -18,15 +18,6 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\u{ord(match.group()):04x}"
 
 
-def encode_line(event: RunEvent) -> bytes:
-    """UTF-8 bytes of the event's line; lone surrogates fall back to \\u escapes."""
-    try:
-        return (event.text + "\n").encode("utf-8")
-    except UnicodeEncodeError:
-        text = json.dumps(event.data, ensure_ascii=True, separators=(",", ":"))
-        return (text + "\n").encode("ascii")
-
-
 class JsonlRenderer(BufferedRenderer):
     """On a terminal, characters the terminal would act on are written as \\u escapes: the
     same JSON, but nothing a server sends can reorder or restyle the screen."""
@@ -36,6 +27,10 @@ class JsonlRenderer(BufferedRenderer):
         self._terminal = terminal
 
     def on_event(self, event: RunEvent) -> None:
-        if self._terminal and _TERMINAL_UNSAFE.search(event.text):
-            event.text = _TERMINAL_UNSAFE.sub(_escape, event.text)
-        self._pending.append(encode_line(event))
+        if not self._terminal:
+            self._pending.append(event.line())
+            return
+        text = event.text
+        if _TERMINAL_UNSAFE.search(text):
+            text = _TERMINAL_UNSAFE.sub(_escape, text)
+        self._pending.append(text_line(text, event.data))

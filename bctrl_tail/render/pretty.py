@@ -5,6 +5,8 @@ The style helpers here are shared with ``table`` so both modes colour events the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.console import Console
 from rich.style import Style
 from rich.text import Text
@@ -13,7 +15,6 @@ from bctrl_tail.events import SUCCESS_STATUSES, RunEnded, RunEvent
 from bctrl_tail.render import ConnState
 from bctrl_tail.render.timefmt import TimeFormatter
 from bctrl_tail.sanitize import clean
-from bctrl_tail.sse import Frame
 
 FAILED = Style(color="red")
 FAILED_STATUS = Style(color="red", bold=True)
@@ -111,9 +112,6 @@ class PrettyRenderer:
     def on_state(self, state: ConnState) -> None:
         """Connection state goes to stderr, written elsewhere."""
 
-    def on_frame(self, frame: Frame) -> None:
-        """Only ``raw`` writes frames."""
-
     def on_event(self, event: RunEvent) -> None:
         self._console.print(self.line(event), soft_wrap=True)
 
@@ -124,5 +122,5 @@ class PrettyRenderer:
         """Lines are written as they come: no redraw is ever pending."""
         return None
 
-    def close(self, ended: RunEnded | None) -> None:
+    def close(self, ended: Mapping[str, RunEnded]) -> None:
         """The end-of-run line goes to stderr, written elsewhere."""

@@ -29,7 +29,6 @@ from bctrl_tail.render.pretty import (
 )
 from bctrl_tail.render.timefmt import TimeFormatter
 from bctrl_tail.sanitize import clean
-from bctrl_tail.sse import Frame
 
 WINDOW = 500  # events kept for display: more than any terminal is tall
 MAX_COUNTED_CATEGORIES = 24  # distinct names counted; the rest fold into "other"
@@ -181,9 +180,6 @@ class TableRenderer:
         self._dirty = True
         self._draw_if_due()
 
-    def on_frame(self, frame: Frame) -> None:
-        """Frames are not shown in the table."""
-
     def on_event(self, event: RunEvent) -> None:
         if self._format.needs_origin:
             self._format.observe(event.time)
@@ -203,13 +199,14 @@ class TableRenderer:
             return None
         return max(self._next_draw - self._clock(), 0.0)
 
-    def close(self, ended: RunEnded | None) -> None:
+    def close(self, ended: Mapping[str, RunEnded]) -> None:
         """Draw the final view and stop the live display, leaving the last screen in place."""
         if self._closed:
             return
         self._closed = True
-        if ended is not None:
-            self._state = ConnState("ended", ended_status=ended.status)
+        final = ended.get(self._run_id) or next(iter(ended.values()), None)
+        if final is not None:
+            self._state = ConnState("ended", ended_status=final.status)
         elif self._state.phase not in ("ended", "interrupted", "terminated", "error", "timed out"):
             self._state = ConnState("stopped")
         with interrupts.held():

@@ -364,6 +364,26 @@ def test_server_escape_sequences_never_reach_the_terminal(
         assert "ended: completed  4 events shown" in screen
 
 
+def test_raw_on_a_terminal_shows_control_characters_as_escapes(
+    sim: Simulator, spawn: Spawn
+) -> None:
+    chunks = [
+        f': hi{CLEAR}\n\nid: e1\ndata: {{"m": "{CLIPBOARD}{BIDI}"}}\n\n'.encode(),
+        f"event: note{TITLE}\ndata: \tx{C1_CSI}\n\n".encode(),
+        b'event: run.ended\ndata: {"status":"completed"}\n\n',
+    ]
+    sim.add_run(Run("run_1", [], raw_chunks=chunks))
+    child = spawn("run_1", "--base-url", sim.base_url, "-o", "raw", "-q", cols=200)
+    assert child.finish() == 0
+    text = assert_only(re.compile("(?!)"), child.output)  # no escape sequence at all
+    assert text.replace("\r\n", "\n") == (  # the pty turns each newline into CR LF
+        ": hi\\x1b[2J\n\n"
+        'id: e1\ndata: {"m": "\\x1b]52;c;aGVsbG8=\\x07\\u202e"}\n\n'
+        "event: note\\x1b]0;title\\x07\ndata: \tx\\x9b31m\n\n"
+        'event: run.ended\ndata: {"status":"completed"}\n\n'
+    )
+
+
 def hostile_end(sim: Simulator) -> int:
     failure = {"code": f"x{CLIPBOARD}", "message": f"boom {CLEAR}{TITLE}{BIDI}"}
     sim.add_run(Run("run_1", events(1), end_status=f"failed{C1_CSI}", failure=failure))

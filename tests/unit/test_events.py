@@ -11,7 +11,7 @@ from bctrl_tail.events import RunEnded, RunEvent, category_of_type
 
 
 def ev(**data: Any) -> RunEvent:
-    return RunEvent("e1", data, "{}")
+    return RunEvent("e1", data)
 
 
 @pytest.mark.parametrize(
@@ -53,7 +53,7 @@ def test_status_summary_and_odd_values() -> None:
     assert ev(data={"a": 1, "b": [1]}).summary == "a=1 b=[1]"
     assert ev(data="plain").summary == "plain"
     assert ev(type=["odd"]).type == '["odd"]'
-    assert RunEvent("e", {}, "{}", "message").type == "message"
+    assert RunEvent("e", {}).type == "run.event"  # no type field: the SSE default name
 
 
 def test_run_ended() -> None:

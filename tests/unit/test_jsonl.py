@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 import json
 
+from bctrl_tail.flow import make_event
 from bctrl_tail.render.jsonl import JsonlRenderer
 from bctrl_tail.sse import Frame
-from bctrl_tail.tail import make_event
 
 HOSTILE = {"m": "a\u009b31mb\u202ec\u2028d é ☃", "n": 1}
 
@@ -16,7 +16,7 @@ def write(terminal: bool, data: object) -> bytes:
     out = io.BytesIO()
     renderer = JsonlRenderer(out, terminal=terminal)
     text = json.dumps(data, ensure_ascii=False)
-    event, _ = make_event(Frame("run.event", text, "e1", True, None, True, b""))
+    event, _ = make_event(Frame("run.event", text, "e1", True, None, True, ""))
     renderer.on_event(event)
     assert out.getvalue() == b""  # nothing before the flush at the end of the chunk
     renderer.flush()

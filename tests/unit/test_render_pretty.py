@@ -14,7 +14,6 @@ from bctrl_tail.events import RunEnded, RunEvent
 from bctrl_tail.render import ConnState
 from bctrl_tail.render.pretty import PrettyRenderer, is_failure
 from bctrl_tail.render.timefmt import MISSING, TimeFormatter, format_relative
-from bctrl_tail.sse import Frame
 from tests.unit import consoles
 
 RED = "red"
@@ -33,7 +32,7 @@ def recording(width: int = 200, height: int = 40) -> Console:
 
 
 def event(data: dict[str, Any], id_: str = "1") -> RunEvent:
-    return RunEvent(id=id_, data=data, text="")
+    return RunEvent(id=id_, data=data)
 
 
 def render(*events: RunEvent, time_format: str = "utc", width: int = 200) -> Console:
@@ -157,14 +156,13 @@ def test_injection_never_reaches_the_terminal() -> None:
     assert console.export_text() == "--:--:-- console/console.log ok [bold red]x[/]\n"
 
 
-def test_state_frames_and_close_write_nothing() -> None:
+def test_state_and_close_write_nothing() -> None:
     console = recording()
     renderer = PrettyRenderer(console, time_format="utc")
-    renderer.on_state(ConnState("live"))
-    renderer.on_frame(Frame("heartbeat", "", "", False, None, True, b"event: heartbeat\n\n"))
+    renderer.on_state(ConnState("live", run_id="r"))
     renderer.flush()
     assert renderer.due() is None
-    renderer.close(RunEnded("r", "failed", "", "", ""))
+    renderer.close({"r": RunEnded("r", "failed", "", "", "")})
     assert console.file.getvalue() == ""  # type: ignore[attr-defined]
 
 
@@ -261,5 +259,5 @@ def test_a_closed_pipe_raises_broken_pipe_not_system_exit() -> None:
     console = make_console(_ClosedPipe(), color=False, is_tty=False)
     renderer = PrettyRenderer(console, time_format="utc")
     with pytest.raises(BrokenPipeError):
-        renderer.on_event(RunEvent(id="1", data={"type": "navigation"}, text=""))
-    renderer.on_event(RunEvent(id="2", data={"type": "navigation"}, text=""))  # dropped now
+        renderer.on_event(RunEvent(id="1", data={"type": "navigation"}))
+    renderer.on_event(RunEvent(id="2", data={"type": "navigation"}))  # dropped now

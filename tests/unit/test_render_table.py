@@ -43,7 +43,7 @@ def event(i: int, **data: Any) -> RunEvent:
         "name": f"event-{i}",
     }
     base.update(data)
-    return RunEvent(id=str(i), data=base, text="")
+    return RunEvent(id=str(i), data=base)
 
 
 def view(
@@ -191,19 +191,19 @@ def test_failures_are_red() -> None:
     ],
 )
 def test_odd_events_render_as_one_row(data: dict[str, Any]) -> None:
-    ev = RunEvent(id="1", data=data, text="")
+    ev = RunEvent(id="1", data=data)
     lines = view([ev]).export_text().splitlines()
     assert len(lines) == 5
     assert all(len(line) <= WIDTH for line in lines)
 
 
 def test_numbers_as_time_are_formatted() -> None:
-    ev = RunEvent(id="1", data={"type": "x", "time": 1714564801.5}, text="")
+    ev = RunEvent(id="1", data={"type": "x", "time": 1714564801.5})
     assert view([ev]).export_text().splitlines()[4].startswith("12:00:01.500Z")
 
 
 def test_missing_time_shows_a_placeholder() -> None:
-    ev = RunEvent(id="1", data={"type": "x"}, text="")
+    ev = RunEvent(id="1", data={"type": "x"})
     assert view([ev]).export_text().splitlines()[4].startswith("--:--:--")
 
 
@@ -221,8 +221,8 @@ def test_injection_never_reaches_the_terminal() -> None:
     console = recording()
     renderer = TableRenderer(console, run_id="run\x1b]0;x\x07_1", time_format="utc")
     renderer.on_state(ConnState("live"))
-    renderer.on_event(RunEvent(id="1", data=INJECTION, text=""))
-    renderer.close(RunEnded("run_1", "\x1b[2Jfailed\u202e", "", "", ""))
+    renderer.on_event(RunEvent(id="1", data=INJECTION))
+    renderer.close({"run_1": RunEnded("run_1", "\x1b[2Jfailed\u202e", "", "", "")})
     written = console.file.getvalue()  # type: ignore[attr-defined]
     for bad in ("\x1b]", "\x1b[2J", "\x07", "\x9b", "\u202e"):
         assert bad not in written
@@ -242,7 +242,7 @@ def test_renderer_window_is_bounded() -> None:
     assert len(renderer.rows) == WINDOW
     assert renderer.rows[-1].id == "9999"
     assert renderer.counts == {"network": 10_000}
-    renderer.close(None)
+    renderer.close({})
     lines = console.export_text().splitlines()
     assert "10000 events shown" in lines[0]
     assert [line.split()[-1] for line in lines[4:]] == [
@@ -256,7 +256,7 @@ def test_distinct_categories_are_bounded() -> None:
         renderer.on_event(event(i, category=f"cat{i}"))
     assert len(renderer.counts) <= table_module.MAX_COUNTED_CATEGORIES + 1
     assert sum(renderer.counts.values()) == 1000
-    renderer.close(None)
+    renderer.close({})
 
 
 def count_builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
@@ -281,7 +281,7 @@ def test_a_flood_is_drawn_at_most_max_fps(monkeypatch: pytest.MonkeyPatch) -> No
         renderer.flush()
         clock.now += 0.00005
     assert len(builds) <= 2
-    renderer.close(None)
+    renderer.close({})
     assert builds[-1] == 1000  # the final view shows everything
 
 
@@ -291,7 +291,7 @@ def test_on_event_never_draws(monkeypatch: pytest.MonkeyPatch) -> None:
     for i in range(100):
         renderer.on_event(event(i))
     assert builds == []
-    renderer.close(None)
+    renderer.close({})
 
 
 def test_due_says_when_a_skipped_redraw_may_happen(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -312,7 +312,7 @@ def test_due_says_when_a_skipped_redraw_may_happen(monkeypatch: pytest.MonkeyPat
     renderer.flush()
     assert builds == [0, 1]
     assert renderer.due() is None
-    renderer.close(None)
+    renderer.close({})
 
 
 def test_state_changes_are_rate_capped_too(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -326,7 +326,7 @@ def test_state_changes_are_rate_capped_too(monkeypatch: pytest.MonkeyPatch) -> N
     clock.now += 0.2
     renderer.flush()
     assert len(builds) == 2
-    renderer.close(None)
+    renderer.close({})
 
 
 def test_close_draws_the_final_view_and_stops_live() -> None:
@@ -336,7 +336,7 @@ def test_close_draws_the_final_view_and_stops_live() -> None:
     renderer.on_state(ConnState("live"))
     renderer.on_event(event(1))
     renderer.flush()  # skipped: too soon
-    renderer.close(RunEnded("r", "completed", "", "", ""))
+    renderer.close({"r": RunEnded("r", "completed", "", "", "")})
     assert not renderer._live.is_started
     assert console._live_stack == []
     screens = console.export_text(clear=False).split("run r  ")
@@ -345,14 +345,14 @@ def test_close_draws_the_final_view_and_stops_live() -> None:
     assert "event-1" in screens[-1]
     written = console.file.getvalue()  # type: ignore[attr-defined]
     assert written.endswith("\x1b[?25h")  # cursor shown again
-    renderer.close(None)  # a second close is harmless
+    renderer.close({})  # a second close is harmless
     assert console.file.getvalue() == written  # type: ignore[attr-defined]
 
 
 def test_close_without_anything_shown_still_stops_cleanly() -> None:
     console = recording()
     renderer = TableRenderer(console, run_id="r", time_format="utc")
-    renderer.close(None)
+    renderer.close({})
     assert not renderer._live.is_started
     assert console._live_stack == []
     assert "run r  stopped" in console.export_text()
@@ -362,7 +362,7 @@ def test_close_after_a_state_of_ended_keeps_it() -> None:
     console = recording(terminal=False)
     renderer = TableRenderer(console, run_id="r", time_format="utc")
     renderer.on_state(ConnState("ended", ended_status="failed"))
-    renderer.close(None)
+    renderer.close({})
     assert "ended: failed" in console.export_text()
 
 
@@ -373,7 +373,7 @@ def test_a_pipe_gets_only_the_final_view() -> None:
     renderer.on_event(event(1))
     renderer.flush()
     assert console.file.getvalue() == ""  # type: ignore[attr-defined]
-    renderer.close(None)
+    renderer.close({})
     written = console.export_text()
     assert written.count("run r") == 1
     assert "event-1" in written
@@ -396,7 +396,7 @@ def test_follows_terminal_resizes(monkeypatch: pytest.MonkeyPatch) -> None:
     clock.now += 1
     renderer.on_event(event(1))
     renderer.flush()
-    renderer.close(None)
+    renderer.close({})
     assert heights == [HEIGHT, 10, 10]
 
 
@@ -405,7 +405,7 @@ def test_relative_time_starts_at_the_first_event() -> None:
     renderer = TableRenderer(console, run_id="r", time_format="relative")
     renderer.on_event(event(10))
     renderer.on_event(event(75))
-    renderer.close(None)
+    renderer.close({})
     lines = console.export_text().splitlines()
     assert [line.split()[0] for line in lines[4:]] == ["+0.000s", "+1m05.0s"]
 
@@ -434,14 +434,14 @@ def test_a_resize_is_redrawn_even_when_no_event_arrives(monkeypatch: pytest.Monk
     clock.now += 1
     renderer.flush()
     assert len(builds) == 2  # drawn at the new size: nothing pending
-    renderer.close(None)
+    renderer.close({})
 
 
 def test_nothing_is_drawn_after_close(monkeypatch: pytest.MonkeyPatch) -> None:
     console = recording()
     renderer = TableRenderer(console, run_id="r", time_format="utc", clock=Clock())
     renderer.on_state(ConnState("live"))
-    renderer.close(None)
+    renderer.close({})
     written = console.file.getvalue()  # type: ignore[attr-defined]
     renderer.on_state(ConnState("reconnecting", retry_in=3))
     renderer.on_event(event(1))
@@ -459,7 +459,7 @@ def test_the_live_view_leaves_the_cursor_on_a_line_of_its_own() -> None:
     renderer.on_state(ConnState("live"))
     live = plain(console.file.getvalue())  # type: ignore[attr-defined]
     assert live.endswith("─\n")  # the rule, then the empty line the cursor rests on
-    renderer.close(None)
+    renderer.close({})
     written = plain(console.file.getvalue())  # type: ignore[attr-defined]
     assert written.endswith("─\n\x1b[?25h")  # no empty line between the table and what follows
 

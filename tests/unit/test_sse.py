@@ -1,8 +1,9 @@
 """Tests for bctrl_tail.sse: the shared SSE vectors under every chunking, plus the fixes.
 
-The vectors come from the WHATWG spec, web-platform-tests and sseclient-py's own tests; a
-decoder that depends on how the bytes were chunked is wrong, so each vector is fed whole, one
-byte at a time and split at every point.
+The vectors (tests/data) come from the WHATWG spec, web-platform-tests and sseclient-py's
+tests; a decoder that depends on how the bytes were chunked is wrong, so each vector is fed
+whole, one byte at a time and split at every point, and random streams are compared with a
+naive parser written from the spec's prose.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-import bctrl_tail.sse as sse_module
 from bctrl_tail.sse import Frame, SSEDecoder
 
-VECTORS_PATH = Path(__file__).resolve().parents[2].parent / "shared" / "sse-vectors.json"
+VECTORS_PATH = Path(__file__).resolve().parents[1] / "data" / "sse-vectors.json"
 
 
 def _load_vectors() -> tuple[list[dict[str, Any]], str | None]:
@@ -219,8 +221,9 @@ def test_comment_only_block_is_a_non_dispatched_frame() -> None:
         has_id=False,
         retry=None,
         dispatch=False,
-        raw=b": keep-alive\n\n",
+        text=": keep-alive",
     )
+    assert frame.raw == b": keep-alive\n\n"
 
 
 def test_id_only_block_sets_id_without_dispatch() -> None:
@@ -273,7 +276,7 @@ def test_huge_line_in_small_chunks() -> None:
 
 
 def test_block_with_many_lines() -> None:
-    """Many lines in one block go to sseclient in groups; the result must not show it."""
+    """Fields interleaved over thousands of lines of one block: the last of each wins."""
     lines = [b"event: first", b"id: a"]
     lines += [b"data: %d" % i for i in range(5000)]
     lines += [b": comment", b"event: message", b"retry: 250", b"id: b", b"data", b"retry: x"]
@@ -334,14 +337,9 @@ ATOMS = [
 ]
 
 
-@pytest.mark.parametrize("group_lines", [None, 1, 2], ids=["default", "groups-of-1", "groups-of-2"])
-def test_random_streams_match_reference(group_lines: int | None, monkeypatch: Any) -> None:
-    """Random streams and chunkings; small groups force the many-lines path on every block."""
-    if group_lines is not None:
-        monkeypatch.setattr(sse_module, "_GROUP_LINES", group_lines)
-        monkeypatch.setattr(sse_module, "_GROUP_MIN_LINES", 1)
-        monkeypatch.setattr(sse_module, "_GROUP_MIN_BYTES", 0)
-    rng = random.Random(20240601 + (group_lines or 0))
+def test_random_streams_match_reference() -> None:
+    """Random streams and chunkings against the line-by-line reference above."""
+    rng = random.Random(20240601)
     for _ in range(1500):
         stream = b"".join(rng.choice(ATOMS) for _ in range(rng.randint(0, 30)))
         if rng.random() < 0.2:
@@ -371,3 +369,110 @@ def test_an_event_that_never_ends_is_bounded(monkeypatch: pytest.MonkeyPatch) ->
         decoder.feed(b"y" * 200)
     fresh = SSEDecoder()
     assert fresh.feed(b"data: " + b"z" * 990 + b"\n\n")[0].data == "z" * 990
+
+
+# A deliberately naive parser written from the prose of the HTML standard ("9.2.6 Interpreting
+# an event stream"), character by character, for the property-based differential test.
+
+
+def spec_decode(stream: bytes, last_id: str) -> tuple[list[tuple[Any, ...]], str, int | None]:
+    """Every block that ended, as (type, data, last id, had id, retry, dispatched)."""
+    # "Streams must be decoded using the UTF-8 decode algorithm": one leading BOM is dropped,
+    # invalid sequences become U+FFFD.
+    if stream[:3] == b"\xef\xbb\xbf":
+        stream = stream[3:]
+    chars = stream.decode("utf-8", "replace")
+    # "CRLF, a single LF not preceded by CR, and a single CR not followed by LF" end a line;
+    # characters after the last line end are never part of a line.
+    lines: list[str] = []
+    current = ""
+    index = 0
+    while index < len(chars):
+        char = chars[index]
+        if char == "\r":
+            lines.append(current)
+            current = ""
+            if index + 1 < len(chars) and chars[index + 1] == "\n":
+                index += 1
+        elif char == "\n":
+            lines.append(current)
+            current = ""
+        else:
+            current += char
+        index += 1
+    frames: list[tuple[Any, ...]] = []
+    data_buffer = ""
+    event_type = ""
+    id_buffer = last_id
+    retry: int | None = None
+    block_seen = False  # the block had a line (a blank line alone dispatches nothing)
+    block_id = False
+    block_retry: int | None = None
+    for line in lines:
+        if line == "":
+            # "If the line is empty (a blank line): dispatch the event."
+            if block_seen:
+                last_id = id_buffer  # "set the last event ID string ... to the buffer"
+                dispatched = data_buffer != ""
+                data = data_buffer[:-1] if data_buffer.endswith("\n") else data_buffer
+                frames.append(
+                    (event_type or "message", data, last_id, block_id, block_retry, dispatched)
+                )
+            data_buffer, event_type = "", ""
+            block_seen, block_id, block_retry = False, False, None
+            continue
+        block_seen = True
+        if line[0] == ":":
+            continue  # "If the line starts with a colon: ignore the line."
+        if ":" in line:
+            position = line.index(":")
+            field, value = line[:position], line[position + 1 :]
+            if value[:1] == " ":
+                value = value[1:]
+        else:
+            field, value = line, ""
+        if field == "event":
+            event_type = value
+        elif field == "data":
+            data_buffer += value + "\n"
+        elif field == "id":
+            if "\x00" not in value:
+                id_buffer = value
+                block_id = True
+        elif field == "retry" and value != "" and all(c in "0123456789" for c in value):
+            retry = block_retry = int(value)
+    return frames, last_id, retry
+
+
+FIELDS = ["data", "data:", "data: ", "event:", "event: ", "id:", "id: ", "retry:", "retry: ", ":"]
+VALUE_PIECES = ["x", "7", "12", " ", ":", "\x00", "\u00f8", "\u2603", "\ufeff", "run.event"]
+RAW_PIECES = [b"\xff", b"\xc3", b"\xef\xbb\xbf", b"\xe2\x82", b"\r"]
+LINE_ENDS = [b"\n", b"\r", b"\r\n", b"\n\n", b"\r\r", b"\r\n\r\n", b""]
+value_pieces = st.one_of(
+    st.sampled_from(VALUE_PIECES).map(lambda text: text.encode("utf-8")),
+    st.sampled_from(RAW_PIECES),
+    st.binary(max_size=2),
+)
+lines = st.tuples(
+    st.sampled_from(FIELDS).map(str.encode) | st.binary(max_size=3),
+    st.lists(value_pieces, max_size=4).map(b"".join),
+    st.sampled_from(LINE_ENDS),
+).map(b"".join)
+streams = st.tuples(
+    st.sampled_from([b"", b"\xef\xbb\xbf", b"\xef\xbb"]), st.lists(lines, max_size=12)
+).map(lambda parts: parts[0] + b"".join(parts[1]))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(stream=streams, cuts=st.lists(st.integers(min_value=0), max_size=6), start_id=st.text())
+def test_decoder_matches_the_spec_prose(stream: bytes, cuts: list[int], start_id: str) -> None:
+    """Any bytes, any chunking: the same frames, last id and retry as the naive parser."""
+    start_id = start_id.replace("\x00", "")
+    points = sorted(cut % (len(stream) + 1) for cut in cuts)
+    chunks = [stream[a:b] for a, b in zip([0, *points], [*points, len(stream)], strict=True)]
+    frames, decoder = decode(chunks, start_id)
+    got = [(f.event, f.data, f.id, f.has_id, f.retry, f.dispatch) for f in frames]
+    assert (got, decoder.last_event_id, decoder.retry_ms) == spec_decode(stream, start_id)
+    for frame in frames:
+        assert frame.raw.endswith(b"\n\n") and not frame.raw.endswith(b"\n\n\n")
+        assert b"\r" not in frame.raw and not frame.raw.startswith(b"\n")

@@ -202,13 +202,13 @@ def test_the_viewer_stays_open_only_when_every_followed_run_ended() -> None:
 
     from bctrl_tail.render.view.session import all_ended
 
-    one = SimpleNamespace(ended=None, config=SimpleNamespace(run_id="run_a"))
-    assert not all_ended(one)  # -n, --until: nothing ended
-    one.ended = SimpleNamespace(run_id="run_a", status="completed")
-    assert all_ended(one)
+    one = SimpleNamespace(ended_runs={}, config=SimpleNamespace(run_id="run_a"))
+    assert not all_ended(one)  # type: ignore[arg-type]  # -n, --until: nothing ended
+    one.ended_runs = {"run_a": object()}
+    assert all_ended(one)  # type: ignore[arg-type]
     several = SimpleNamespace(
         ended_runs={"run_a": object()}, config=SimpleNamespace(run_ids=("run_a", "run_b"))
     )
-    assert not all_ended(several)  # -n after one of two runs ended
+    assert not all_ended(several)  # type: ignore[arg-type]  # -n after one of two ended
     several.ended_runs["run_b"] = object()
-    assert all_ended(several)
+    assert all_ended(several)  # type: ignore[arg-type]

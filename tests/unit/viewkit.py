@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import io
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -18,7 +16,6 @@ from bctrl_tail.render.view.app import Outcome, TailStopped, ViewerApp
 from bctrl_tail.render.view.bridge import ViewRenderer
 
 SIZE = (100, 24)
-RUN_EVENT_FIELDS = {f.name for f in dataclasses.fields(RunEvent)}
 
 
 def event(i: int, **fields: Any) -> RunEvent:
@@ -33,10 +30,7 @@ def event(i: int, **fields: Any) -> RunEvent:
     }
     data.update(fields)
     data = {k: v for k, v in data.items() if v is not None}
-    if "text" in RUN_EVENT_FIELDS:  # the text is a field of its own in this RunEvent
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-        return RunEvent(data["id"], data, text=text)  # type: ignore[call-arg,unused-ignore]
-    return RunEvent(data["id"], data, run_id=str(data.get("runId", "")))  # type: ignore[call-arg,unused-ignore]
+    return RunEvent(data["id"], data, run_id=str(data.get("runId", "")))
 
 
 def failure(i: int, **fields: Any) -> RunEvent:

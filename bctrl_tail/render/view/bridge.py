@@ -8,8 +8,7 @@ the screen takes the whole batch when it gets to it. When the viewer
 has been closed (``q``, Ctrl-C), the next ``flush`` raises ``ViewerClosed`` so the tail thread
 stops; ``due`` keeps that next ``flush`` at most a tenth of a second away.
 
-The interface is the renderer interface of ``bctrl_tail.render``; ``run_id`` on events and
-states is read with a fallback, so this works with and without several runs.
+The interface is the renderer interface of ``bctrl_tail.render``.
 """
 
 from __future__ import annotations
@@ -17,13 +16,12 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
 
 from rich.console import Console
 from rich.text import Text
 
-from bctrl_tail.events import RunEvent
+from bctrl_tail.events import RunEnded, RunEvent
 from bctrl_tail.render import ConnState
 from bctrl_tail.render.columns import run_of
 from bctrl_tail.render.pretty import (
@@ -116,11 +114,8 @@ class ViewRenderer:
 
     def on_state(self, state: ConnState) -> None:
         with self._lock:
-            self._states[getattr(state, "run_id", "")] = state
+            self._states[state.run_id] = state
             self._dirty = True
-
-    def on_frame(self, frame: Any) -> None:
-        """Frames other than events are not shown (kept while the tail still sends them)."""
 
     def on_event(self, event: RunEvent) -> None:
         """Only the tail thread touches ``_local``: no lock per event; ``flush`` hands the
@@ -155,7 +150,7 @@ class ViewRenderer:
             return max(0.0, min(self._next_wake - self._clock(), IDLE_POLL))
         return IDLE_POLL
 
-    def close(self, ended: Any) -> None:
+    def close(self, ended: Mapping[str, RunEnded]) -> None:
         """After the viewer has gone: leave the failures seen on the normal screen, as
         ``pretty`` lines (the end-of-run line follows on stderr)."""
         store, self._store = self._store, None

@@ -10,8 +10,8 @@ every way out the same in every mode.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.driver import Driver
@@ -21,33 +21,22 @@ from bctrl_tail.errors import ExitCode, Terminated
 from bctrl_tail.render.view.app import Outcome, ViewerApp
 from bctrl_tail.render.view.bridge import ViewRenderer
 
+if TYPE_CHECKING:
+    from bctrl_tail.tail import Tail
+
 JOIN_TIMEOUT = 5.0  # seconds to wait for the tail thread after the viewer closed
 
 
-def ended_runs(tail: Any) -> Mapping[str, Any]:
-    """Every run that ended, by run id, from a tail of either interface generation
-    (``ended_runs``, a mapping; or ``ended``, one ``RunEnded`` or None)."""
-    runs = getattr(tail, "ended_runs", None)
-    if isinstance(runs, Mapping):
-        return runs
-    ended = getattr(tail, "ended", None)
-    if ended is None:
-        return {}
-    if isinstance(ended, Mapping):
-        return ended
-    return {getattr(ended, "run_id", "") or "": ended}
-
-
-def all_ended(tail: Any) -> bool:
+def all_ended(tail: Tail) -> bool:
     """Whether the tail stopped because every followed run ended (then the viewer stays
     open), not because of ``-n`` or ``--until`` after some of them ended."""
-    ended = ended_runs(tail)
-    config = getattr(tail, "config", None)
-    run_ids = getattr(config, "run_ids", None) or (getattr(config, "run_id", ""),)
+    ended = tail.ended_runs
+    config = tail.config
+    run_ids = getattr(config, "run_ids", None) or (config.run_id,)  # several runs: issue 13
     return bool(ended) and len(ended) >= len(run_ids)
 
 
-def tail_body(run: Callable[[], int], tail: Any) -> Callable[[], Outcome]:
+def tail_body(run: Callable[[], int], tail: Tail) -> Callable[[], Outcome]:
     """The tail thread's work: run the tail and say how it ended."""
 
     def body() -> Outcome:
@@ -75,7 +64,7 @@ def stdout_driver() -> type[Driver] | None:
     return StdoutDriver
 
 
-def drive(renderer: object, tail: Any, *, title: str, color: bool) -> int:
+def drive(renderer: object, tail: Tail, *, title: str, color: bool) -> int:
     """Run the viewer until it closes; return the exit code or raise what ended the tail."""
     if not isinstance(renderer, ViewRenderer):
         raise TypeError("the viewer needs a ViewRenderer")
