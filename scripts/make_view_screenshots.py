@@ -29,7 +29,7 @@ from make_screenshot import pinned  # noqa: E402
 from bctrl_tail.config import Options, build_config  # noqa: E402
 from bctrl_tail.render.view.app import ViewerApp  # noqa: E402
 from bctrl_tail.render.view.bridge import ViewRenderer  # noqa: E402
-from bctrl_tail.render.view.session import tail_body  # noqa: E402
+from bctrl_tail.render.view.worker import TailThread, tail_body  # noqa: E402
 from bctrl_tail.reporter import Reporter  # noqa: E402
 from bctrl_tail.simulator import Simulator, demo_runs  # noqa: E402
 from bctrl_tail.tail import Tail  # noqa: E402
@@ -79,7 +79,7 @@ def main() -> int:
             renderer,
             title=config.run_id,
             color=True,
-            tail=tail_body(tail.run, tail),
+            tail=TailThread(tail_body(tail)).start(),
             handle_signals=False,
         )
         args.out.mkdir(parents=True, exist_ok=True)

@@ -89,9 +89,13 @@ class View:
             self.read(min(left, 0.5))
 
     def read(self, timeout: float) -> None:
-        """Wait up to ``timeout`` for more output (kept in ``child.output``)."""
-        with contextlib.suppress(pexpect.TIMEOUT):
-            self.child.proc.expect(r"[\s\S]+", timeout=timeout)
+        """Wait up to ``timeout`` for more output, then take all there is (kept in
+        ``child.output``): a viewer blocked on a full pty would not see the keys sent."""
+        proc = self.child.proc
+        with contextlib.suppress(pexpect.TIMEOUT, pexpect.EOF):
+            proc.read_nonblocking(1 << 16, timeout)
+            while True:
+                proc.read_nonblocking(1 << 16, 0.01)
 
     def keys(self, *keys: str) -> None:
         for key in keys:

@@ -172,7 +172,7 @@ def test_the_fast_failure_check_agrees_with_is_failure(fields: dict[str, object]
     assert failed(ev) == is_failure(ev)
 
 
-def test_in_a_flood_the_screen_is_woken_4_times_a_second() -> None:
+def test_in_a_flood_the_screen_is_woken_2_times_a_second() -> None:
     clock = Clock()
     renderer = ViewRenderer(time_format="utc", clock=clock)
     wakes: list[float] = []
@@ -186,9 +186,9 @@ def test_in_a_flood_the_screen_is_woken_4_times_a_second() -> None:
         renderer.on_event(event(i))
         renderer.flush()
         clock.now += 0.000025
-    assert 4 <= len(wakes) <= 6
+    assert 2 <= len(wakes) <= 4
     flood_wakes = len(wakes)
-    for i in range(1000):  # calm again: 1,000 events a second
+    for i in range(2000):  # calm again: 1,000 events a second
         renderer.on_event(event(i))
         renderer.flush()
         clock.now += 0.001
@@ -200,7 +200,7 @@ def test_in_a_flood_the_screen_is_woken_4_times_a_second() -> None:
 def test_the_viewer_stays_open_only_when_every_followed_run_ended() -> None:
     from types import SimpleNamespace
 
-    from bctrl_tail.render.view.session import all_ended
+    from bctrl_tail.render.view.worker import all_ended
 
     one = SimpleNamespace(ended_runs={}, config=SimpleNamespace(run_id="run_a"))
     assert not all_ended(one)  # type: ignore[arg-type]  # -n, --until: nothing ended

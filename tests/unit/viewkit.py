@@ -12,8 +12,9 @@ from textual.pilot import Pilot
 
 from bctrl_tail.events import RunEvent
 from bctrl_tail.render import ConnState
-from bctrl_tail.render.view.app import Outcome, TailStopped, ViewerApp
+from bctrl_tail.render.view.app import TailStopped, ViewerApp
 from bctrl_tail.render.view.bridge import ViewRenderer
+from bctrl_tail.render.view.worker import Outcome
 
 SIZE = (100, 24)
 

@@ -1,10 +1,10 @@
 """The viewer app: header, column names, rows, filter line, footer; and the keys of the contract.
 
-The tail runs on a thread of its own, started once the screen is up (``Worker`` below). It
-hands events over through ``ViewRenderer``, which wakes this app with ``Wake`` at most 20
-times a second; the app takes the whole batch on its own thread. When the tail stops, the
-thread posts ``TailStopped``: after the run ended the viewer stays open until ``q``; any other
-stop (``-n``, ``--until``, ``--timeout``, an error) closes it at once.
+The tail runs on a thread of its own (``worker.TailThread``). It hands events over through
+``ViewRenderer``, which wakes this app with ``Wake`` at most 20 times a second; the app takes
+the whole batch on its own thread. When the tail stops, the thread posts ``TailStopped``: after
+the run ended the viewer stays open until ``q``; any other stop (``-n``, ``--until``,
+``--timeout``, an error) closes it at once.
 """
 
 from __future__ import annotations
@@ -12,10 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-import threading
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.style import Style
@@ -37,6 +34,7 @@ from bctrl_tail.render.view.filter import FilterBar
 from bctrl_tail.render.view.help import HelpScreen
 from bctrl_tail.render.view.rows import EventRows
 from bctrl_tail.render.view.store import KEEP, Entry, Filters, Store
+from bctrl_tail.render.view.worker import Outcome, TailThread
 from bctrl_tail.sanitize import clean
 
 DIM = Style(dim=True)
@@ -45,15 +43,6 @@ NOTE = Style(color="yellow", bold=True)
 
 class Wake(Message):
     """A batch is waiting in the renderer (posted from the tail thread)."""
-
-
-@dataclass
-class Outcome:
-    """How the tail thread ended: its exit code, or the exception it raised."""
-
-    code: int = ExitCode.OK
-    error: BaseException | None = None
-    stays_open: bool = False  # the run ended: keep the screen until q
 
 
 class TailStopped(Message):
@@ -89,7 +78,7 @@ class ViewerApp(App[int]):
         *,
         title: str,
         color: bool,
-        tail: Callable[[], Outcome] | None = None,
+        tail: TailThread | None = None,
         handle_signals: bool = True,
         driver_class: type[Driver] | None = None,
         keep: int = KEEP,
@@ -109,7 +98,6 @@ class ViewerApp(App[int]):
         self.ended_code: int | None = None
         self.internal_error: Exception | None = None
         self._heading = ""
-        self._thread: threading.Thread | None = None
         self.color = color
         self._filters = [f for f in self._filters if not isinstance(f, (NoColor, Monochrome))]
         if not color:
@@ -131,21 +119,19 @@ class ViewerApp(App[int]):
             loop.add_signal_handler(signal.SIGTERM, self._signalled, "terminated")
             loop.add_signal_handler(signal.SIGINT, self._signalled, "interrupted")
         if self.tail is not None:
-            self._thread = threading.Thread(target=self._run_tail, name="tail", daemon=True)
-            self._thread.start()
+            self.tail.on_done(self._tail_done)
         self.take()
 
-    def _run_tail(self) -> None:
-        assert self.tail is not None
-        outcome = self.tail()
+    def _tail_done(self, outcome: Outcome) -> None:
+        """On the tail thread (or here, when it ended before the screen came up)."""
         if not isinstance(outcome.error, ViewerClosed):
             self.post_message(TailStopped(outcome))
 
     def join_tail(self, timeout: float) -> None:
         """After exit: let the tail thread see that the viewer closed, and wait for it."""
         self.renderer.viewer_closed()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        if self.tail is not None:
+            self.tail.join(timeout)
 
     # --- batches ---
 

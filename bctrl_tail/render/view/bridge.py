@@ -3,7 +3,7 @@
 The tail calls ``on_event`` and friends on its own thread. Nothing here waits for the screen:
 an event becomes a compact ``Entry`` in a list only the tail thread touches, ``flush`` (once
 per network chunk) moves that list to the pending batch under a lock and wakes the screen (a
-message posted to the app, which is thread-safe) at most 20 times a second, 4 during a flood;
+message posted to the app, which is thread-safe) at most 20 times a second, 2 during a flood;
 the screen takes the whole batch when it gets to it. When the viewer
 has been closed (``q``, Ctrl-C), the next ``flush`` raises ``ViewerClosed`` so the tail thread
 stops; ``due`` keeps that next ``flush`` at most a tenth of a second away.
@@ -35,8 +35,8 @@ from bctrl_tail.render.timefmt import TimeFormatter
 from bctrl_tail.render.view.store import KEEP, Entry, Store, parse_entry
 
 MAX_FPS = 20.0
-FLOOD_BATCH = 1000  # a batch this large means a flood: the screen then takes 4 a second
-FLOOD_INTERVAL = 0.25
+FLOOD_BATCH = 1000  # a batch this large means a flood: the screen then takes 2 a second
+FLOOD_INTERVAL = 0.5
 IDLE_POLL = 0.1  # seconds: how soon the tail notices that the viewer has closed
 
 

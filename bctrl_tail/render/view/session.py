@@ -1,52 +1,28 @@
 """One viewer session: the app on the main thread, the tail on its own, and how it ended.
 
 Textual must own the main thread (it installs signal handlers and drives the terminal), so the
-tail moves to a thread the app starts. What ended the session is then handed back as the other
-modes would have it: the tail's exit code, its exception re-raised (an error, ``--timeout``),
-or ``KeyboardInterrupt`` / ``Terminated`` for Ctrl-C and SIGTERM, so ``run.follow`` reports
-every way out the same in every mode.
+tail moves to a thread of its own, started before Textual is imported. What ended the session
+is then handed back as the other modes would have it: the tail's exit code, its exception
+re-raised (an error, ``--timeout``), or ``KeyboardInterrupt`` / ``Terminated`` for Ctrl-C and
+SIGTERM, so ``run.follow`` reports every way out the same in every mode.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
-
-from textual.app import App
-from textual.driver import Driver
 
 from bctrl_tail import interrupts
 from bctrl_tail.errors import ExitCode, Terminated
-from bctrl_tail.render.view.app import Outcome, ViewerApp
 from bctrl_tail.render.view.bridge import ViewRenderer
+from bctrl_tail.render.view.worker import TailThread, tail_body
 
 if TYPE_CHECKING:
+    from textual.driver import Driver
+
     from bctrl_tail.tail import Tail
 
 JOIN_TIMEOUT = 5.0  # seconds to wait for the tail thread after the viewer closed
-
-
-def all_ended(tail: Tail) -> bool:
-    """Whether the tail stopped because every followed run ended (then the viewer stays
-    open), not because of ``-n`` or ``--until`` after some of them ended."""
-    ended = tail.ended_runs
-    config = tail.config
-    run_ids = getattr(config, "run_ids", None) or (config.run_id,)  # several runs: issue 13
-    return bool(ended) and len(ended) >= len(run_ids)
-
-
-def tail_body(run: Callable[[], int], tail: Tail) -> Callable[[], Outcome]:
-    """The tail thread's work: run the tail and say how it ended."""
-
-    def body() -> Outcome:
-        try:
-            code = run()
-        except BaseException as exc:  # handed to the main thread, which re-raises it
-            return Outcome(error=exc)
-        return Outcome(code=int(code), stays_open=all_ended(tail))
-
-    return body
 
 
 def stdout_driver() -> type[Driver] | None:
@@ -54,6 +30,7 @@ def stdout_driver() -> type[Driver] | None:
     ``-o auto`` checked, so ``2> log`` keeps the screen and collects the messages."""
     if sys.platform == "win32":
         return None
+    from textual.app import App
     from textual.drivers.linux_driver import LinuxDriver
 
     class StdoutDriver(LinuxDriver):
@@ -65,13 +42,17 @@ def stdout_driver() -> type[Driver] | None:
 
 
 def drive(renderer: object, tail: Tail, *, title: str, color: bool) -> int:
-    """Run the viewer until it closes; return the exit code or raise what ended the tail."""
+    """Run the viewer until it closes; return the exit code or raise what ended the tail.
+
+    The tail's thread starts first, so events are read while Textual loads and the screen
+    comes up (they wait in the renderer); then the app runs here, on the main thread.
+    """
     if not isinstance(renderer, ViewRenderer):
         raise TypeError("the viewer needs a ViewRenderer")
-    run: Callable[[], int] = tail.run
-    app = ViewerApp(
-        renderer, title=title, color=color, tail=tail_body(run, tail), driver_class=stdout_driver()
-    )
+    thread = TailThread(tail_body(tail)).start()
+    from bctrl_tail.render.view.app import ViewerApp
+
+    app = ViewerApp(renderer, title=title, color=color, tail=thread, driver_class=stdout_driver())
     try:
         code = app.run()
     finally:

@@ -97,31 +97,30 @@ class Store:
     def add(self, entries: Iterable[Entry]) -> None:
         """Append a batch (entries numbered here), letting the oldest go past ``keep``."""
         events, matches, filters = self.events, self._matches, self.filters
+        keeps = filters.keeps if filters else None
+        counts, runs, intern = self.counts, self.runs, sys.intern
+        seq = self.total
         for entry in entries:
-            entry.seq = self.total
-            self.total += 1
-            entry.category = sys.intern(entry.category[:CATEGORY_WIDTH])
-            entry.run_id = sys.intern(entry.run_id)
-            self._count(entry)
+            entry.seq = seq
+            seq += 1
+            key = entry.category = intern(entry.category[:CATEGORY_WIDTH])
+            if key not in counts and len(counts) >= MAX_COUNTED_CATEGORIES:
+                key = "other"
+            counts[key] = counts.get(key, 0) + 1
+            run_id = entry.run_id = intern(entry.run_id)
+            if run_id and run_id not in runs and len(runs) < MAX_RUNS:
+                runs[run_id] = len(runs)
+            if entry.failed:
+                self.failures.append(entry)
+                self.failure_count += 1
             events.append(entry)
-            if filters and filters.keeps(entry):
+            if keeps is not None and keeps(entry):
                 matches.append(entry.seq)
-        if filters:
+        self.total = seq
+        if keeps is not None:
             first = self.first_seq
             while matches and matches[0] < first:
                 matches.popleft()
-
-    def _count(self, entry: Entry) -> None:
-        key = entry.category
-        counts = self.counts
-        if key not in counts and len(counts) >= MAX_COUNTED_CATEGORIES:
-            key = "other"
-        counts[key] = counts.get(key, 0) + 1
-        if entry.run_id and entry.run_id not in self.runs and len(self.runs) < MAX_RUNS:
-            self.runs[entry.run_id] = len(self.runs)
-        if entry.failed:
-            self.failures.append(entry)
-            self.failure_count += 1
 
     def set_filters(self, filters: Filters) -> None:
         """Apply new filters to every kept event (one pass, on the UI thread)."""
