@@ -17,6 +17,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
+from sys import intern
 
 from rich.console import Console
 from rich.text import Text
@@ -31,6 +32,7 @@ from bctrl_tail.render.pretty import (
     PrettyRenderer,
     is_failure,
 )
+from bctrl_tail.render.table import CATEGORY_WIDTH
 from bctrl_tail.render.timefmt import TimeFormatter
 from bctrl_tail.render.view.store import KEEP, Entry, Store, parse_entry
 
@@ -88,6 +90,7 @@ class ViewRenderer:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.formatter = TimeFormatter(time_format)
+        self._needs_origin = self.formatter.needs_origin
         self._console = console
         self._store: Store | None = None
         self._interval = self._base_interval = 1.0 / max_fps if max_fps > 0 else 0.0
@@ -120,9 +123,11 @@ class ViewRenderer:
     def on_event(self, event: RunEvent) -> None:
         """Only the tail thread touches ``_local``: no lock per event; ``flush`` hands the
         chunk's events over under the lock once."""
-        if self.formatter.needs_origin:
+        if self._needs_origin:
             self.formatter.observe(event.time)
-        self._local.append(Entry(0, event.text, run_of(event), event.category, failed(event)))
+            self._needs_origin = self.formatter.needs_origin
+        category = intern(event.category[:CATEGORY_WIDTH])  # one string per name, not per event
+        self._local.append(Entry(0, event.text, run_of(event), category, failed(event)))
 
     def flush(self) -> None:
         if self._closed.is_set():

@@ -10,19 +10,22 @@ stays on its event while older events are let go.
 from __future__ import annotations
 
 import json
-import sys
 from bisect import bisect_left
-from collections import deque
-from collections.abc import Iterable
+from collections import Counter, deque
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from bctrl_tail.events import RunEvent
-from bctrl_tail.render.table import CATEGORY_WIDTH, MAX_COUNTED_CATEGORIES
+from bctrl_tail.render.table import MAX_COUNTED_CATEGORIES
 
 KEEP = 100_000  # events kept for scrolling
 FAILURES_KEPT = 20  # failures printed on the normal screen after the viewer closes
 MAX_RUNS = 64  # distinct runs named by the run column; more fold into the colour cycle
+
+
+_CATEGORY = attrgetter("category")
+_RUN = attrgetter("run_id")
 
 
 @dataclass(slots=True)
@@ -94,30 +97,37 @@ class Store:
     def first_seq(self) -> int:
         return self.events[0].seq if self.events else self.total
 
-    def add(self, entries: Iterable[Entry]) -> None:
-        """Append a batch (entries numbered here), letting the oldest go past ``keep``."""
-        events, matches, filters = self.events, self._matches, self.filters
-        keeps = filters.keeps if filters else None
-        counts, runs, intern = self.counts, self.runs, sys.intern
+    def add(self, entries: list[Entry]) -> None:
+        """Append a batch (entries numbered here), letting the oldest go past ``keep``.
+
+        Done in whole-batch steps (C loops, not a Python loop per field): in a flood this runs
+        on the UI thread for every event, and every microsecond is taken from the tail.
+        """
         seq = self.total
         for entry in entries:
             entry.seq = seq
             seq += 1
-            key = entry.category = intern(entry.category[:CATEGORY_WIDTH])
+        self.total = seq
+        self.events.extend(entries)
+        counts = self.counts
+        for category, count in Counter(map(_CATEGORY, entries)).items():
+            key = category
             if key not in counts and len(counts) >= MAX_COUNTED_CATEGORIES:
                 key = "other"
-            counts[key] = counts.get(key, 0) + 1
-            run_id = entry.run_id = intern(entry.run_id)
-            if run_id and run_id not in runs and len(runs) < MAX_RUNS:
-                runs[run_id] = len(runs)
-            if entry.failed:
-                self.failures.append(entry)
-                self.failure_count += 1
-            events.append(entry)
-            if keeps is not None and keeps(entry):
-                matches.append(entry.seq)
-        self.total = seq
-        if keeps is not None:
+            counts[key] = counts.get(key, 0) + count
+        runs = self.runs
+        if len(runs) < MAX_RUNS:
+            for run_id in dict.fromkeys(map(_RUN, entries)):
+                if run_id and run_id not in runs and len(runs) < MAX_RUNS:
+                    runs[run_id] = len(runs)
+        failures = [entry for entry in entries if entry.failed]
+        if failures:
+            self.failures.extend(failures)
+            self.failure_count += len(failures)
+        filters = self.filters
+        if filters:
+            matches, keeps = self._matches, filters.keeps
+            matches.extend(entry.seq for entry in entries if keeps(entry))
             first = self.first_seq
             while matches and matches[0] < first:
                 matches.popleft()
