@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,8 +57,26 @@ def _text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+# ISO-8601 / RFC 3339 date-times, parsed here rather than by datetime.fromisoformat: before
+# Python 3.11 that refuses "Z", "+0000" and fractions of other than 3 or 6 digits, and from 3.11
+# it accepts forms (week dates, compact dates) that 3.10 does not, so the same event would show
+# a time on one version and none on another.
+_ISO_TIME = re.compile(
+    r"(?P<date>\d{4}-\d{2}-\d{2})"
+    r"(?:[Tt ](?P<hour>\d{2}):(?P<minute>\d{2})"
+    r"(?::(?P<second>\d{2})(?:[.,](?P<fraction>\d{1,9}))?)?"
+    r"(?P<zone>[Zz]|(?P<sign>[+-])(?P<zh>\d{2})(?::?(?P<zm>[0-5]\d))?)?)?",
+    re.ASCII,
+)
+
+
 def parse_time(value: Any) -> dt.datetime | None:
-    """An aware datetime from an ISO-8601 string or epoch seconds/milliseconds, else None."""
+    """An aware datetime from an ISO-8601 string or epoch seconds/milliseconds, else None.
+
+    Strings: ``YYYY-MM-DD``, optionally ``T`` (or a space) and ``HH:MM[:SS[.fraction]]``, with
+    1-9 fractional digits (cut, not rounded, to microseconds) and an offset of ``Z``,
+    ``+HH:MM``, ``+HHMM`` or ``+HH``; no offset means UTC. The same answer on every Python.
+    """
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
@@ -66,18 +85,30 @@ def parse_time(value: Any) -> dt.datetime | None:
             return dt.datetime.fromtimestamp(seconds, tz=dt.timezone.utc)
         except (OverflowError, OSError, ValueError):
             return None
-    if not isinstance(value, str) or not value:
+    if not isinstance(value, str):
         return None
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
+    match = _ISO_TIME.fullmatch(value.strip())
+    if match is None:
+        return None
+    part = match.groupdict()
     try:
-        parsed = dt.datetime.fromisoformat(text)
-    except ValueError:
+        tz = dt.timezone.utc
+        if part["sign"]:
+            offset = dt.timedelta(hours=int(part["zh"]), minutes=int(part["zm"] or 0))
+            tz = dt.timezone(-offset if part["sign"] == "-" else offset)
+        year, month, day = (int(n) for n in part["date"].split("-"))
+        return dt.datetime(
+            year,
+            month,
+            day,
+            int(part["hour"] or 0),
+            int(part["minute"] or 0),
+            int(part["second"] or 0),
+            int((part["fraction"] or "0").ljust(6, "0")[:6]),
+            tzinfo=tz,
+        )
+    except ValueError:  # a field out of range: month 13, hour 24, an offset of a day or more
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.timezone.utc)
-    return parsed
 
 
 @dataclass(slots=True)

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 
 from bctrl_tail.simulator import Simulator
+from tests.support import clear_environment
+
+# Whole files that start many processes or wait on terminals and signals: `pytest -m "not slow"`
+# leaves them out for a quick inner loop; plain `pytest` (the README's command) runs them too.
+SLOW_FILES = frozenset({"test_bench_smoke.py", "test_pty.py", "test_signals.py"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name in SLOW_FILES:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test sees the developer's key, base URL or colour settings."""
-    for name in list(os.environ):
-        if name.startswith("BCTRL_") or name in ("NO_COLOR", "FORCE_COLOR"):
-            monkeypatch.delenv(name, raising=False)
+    """No test sees the developer's key, base URL, colour settings, proxies or netrc: a proxy
+    variable would send loopback traffic elsewhere, a netrc could add credentials."""
+    clear_environment(monkeypatch)
 
 
 @pytest.fixture

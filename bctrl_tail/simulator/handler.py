@@ -27,6 +27,9 @@ class _HasSimulator(Protocol):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # A request line the base class cannot read is answered as HTTP/1.1: with the HTTP/0.9
+    # default, that 400 went out with no status line and no headers, just an HTML body.
+    default_request_version = "HTTP/1.1"
     server_version = f"bctrl-simulator/{__version__}"
     sys_version = ""
 

@@ -32,6 +32,8 @@ def test_bench_script_runs_quick(script: str) -> None:
     args = [str(BENCH / script), "--quick"]
     if script == "bench_throughput.py":
         args.append("--no-profile")  # the profilers are exercised by the full run only
+    if script == "bench_table.py":
+        args += ["--max-ratio", "inf"]  # its ratio target is for a full run on a quiet machine
     proc = run(*args)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert proc.stdout.strip()

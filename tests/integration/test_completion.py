@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -96,7 +97,7 @@ def in_bash(line: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 def test_show_and_install_completion_for_bash(tmp_path: Path) -> None:
     env = child_env({"HOME": str(tmp_path)})
-    command = " ".join(cli_command())
+    command = shlex.join(cli_command())
     shown = in_bash(f"{command} --show-completion", env)
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.strip() == (REPO / "completions" / "bctrl-tail.bash").read_text().strip()

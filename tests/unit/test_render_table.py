@@ -329,6 +329,15 @@ def test_state_changes_are_rate_capped_too(monkeypatch: pytest.MonkeyPatch) -> N
     renderer.close({})
 
 
+def assert_live_display_gone(console: Console) -> None:
+    """Text printed now goes out as it is: with a live display still on this console, rich
+    would redraw the table under it (cursor moves, the view again)."""
+    file = console.file
+    before = file.getvalue()  # type: ignore[attr-defined]
+    console.print("after", style=None)
+    assert file.getvalue()[len(before) :] == "after\n"  # type: ignore[attr-defined]
+
+
 def test_close_draws_the_final_view_and_stops_live() -> None:
     clock = Clock()
     console = recording()
@@ -338,7 +347,6 @@ def test_close_draws_the_final_view_and_stops_live() -> None:
     renderer.flush()  # skipped: too soon
     renderer.close({"r": RunEnded("r", "completed", "", "", "")})
     assert not renderer._live.is_started
-    assert console._live_stack == []
     screens = console.export_text(clear=False).split("run r  ")
     assert screens[-2].startswith("live")  # first frame before the event
     assert screens[-1].startswith("ended: completed")
@@ -347,6 +355,7 @@ def test_close_draws_the_final_view_and_stops_live() -> None:
     assert written.endswith("\x1b[?25h")  # cursor shown again
     renderer.close({})  # a second close is harmless
     assert console.file.getvalue() == written  # type: ignore[attr-defined]
+    assert_live_display_gone(console)
 
 
 def test_close_without_anything_shown_still_stops_cleanly() -> None:
@@ -354,7 +363,7 @@ def test_close_without_anything_shown_still_stops_cleanly() -> None:
     renderer = TableRenderer(console, run_id="r", time_format="utc")
     renderer.close({})
     assert not renderer._live.is_started
-    assert console._live_stack == []
+    assert_live_display_gone(console)
     assert "run r  stopped" in console.export_text()
 
 
