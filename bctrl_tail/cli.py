@@ -15,7 +15,7 @@ EXAMPLES = """\
 Examples:
 
   bctrl-tail --demo                          a simulated run, no key needed
-  bctrl-tail run_123                         live table in a terminal
+  bctrl-tail run_123                         the viewer at a terminal
   bctrl-tail run_123 | jq -r .type           JSON lines when piped
   bctrl-tail run_123 -c network -o pretty    network events as coloured lines
   bctrl-tail run_123 --exit-status --timeout 600   wait for the run in CI
@@ -52,7 +52,7 @@ app = typer.Typer(
 
 @app.command(
     help="Follow the live event stream of a bctrl run.\n\n"
-    "Shows a live table in a terminal and JSON lines when piped. The API key comes from "
+    "Shows an interactive viewer at a terminal and JSON lines when piped. The API key comes from "
     "--api-key, BCTRL_API_KEY, or else the bctrl CLI's login (bctrl auth login); the base URL "
     "from --base-url, BCTRL_BASE_URL or BCTRL_API_URL.",
     epilog=EXAMPLES,
@@ -200,7 +200,7 @@ def tail(
             "--output",
             metavar="MODE",
             rich_help_panel=OUTPUT,
-            help="auto, table, pretty, jsonl or raw.",
+            help="auto, view, table, pretty, jsonl or raw.",
             autocompletion=_completer(OUTPUTS),
         ),
     ] = "auto",

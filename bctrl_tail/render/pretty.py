@@ -81,9 +81,11 @@ def clip(text: str, limit: int) -> str:
 class PrettyRenderer:
     """Writes each event as one line of ``Text``: time, category/type, status, summary."""
 
-    def __init__(self, console: Console, *, time_format: str) -> None:
+    def __init__(
+        self, console: Console, *, time_format: str, formatter: TimeFormatter | None = None
+    ) -> None:
         self._console = console
-        self._format = TimeFormatter(time_format)
+        self._format = formatter or TimeFormatter(time_format)
 
     def line(self, event: RunEvent) -> Text:
         """The line for one event; all remote text sanitized, nothing parsed as markup."""
