@@ -12,7 +12,7 @@ CATEGORIES = (
     "captcha",
     "event",
 )
-OUTPUTS = ("auto", "table", "pretty", "jsonl", "raw")
+OUTPUTS = ("auto", "view", "table", "pretty", "jsonl", "raw")
 COLORS = ("auto", "always", "never")
 TIME_FORMATS = ("local", "utc", "iso", "relative")
 KNOWN_TYPES = (

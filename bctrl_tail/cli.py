@@ -17,7 +17,7 @@ EXAMPLES = """\
 Examples:
 
 bctrl-tail --demo                          a simulated run, no key needed
-bctrl-tail run_123                         live table in a terminal
+bctrl-tail run_123                         the viewer at a terminal
 bctrl-tail run_123 | jq -r .type           JSON lines when piped
 bctrl-tail run_123 -c network -o pretty    network events as coloured lines
 bctrl-tail run_a run_b run_c -o pretty     several runs at once
@@ -85,9 +85,9 @@ class _Command(TyperCommand):
 app.command(
     cls=_Command,
     help="Follow the live event streams of bctrl runs.\n\n"
-    "Shows a live table in a terminal and JSON lines when piped; several runs are followed "
-    "at once. The API key comes from --api-key, BCTRL_API_KEY, or else the bctrl CLI's login "
-    "(bctrl auth login); the base URL from --base-url, BCTRL_BASE_URL or BCTRL_API_URL.",
+    "Shows an interactive viewer at a terminal and JSON lines when piped; several runs are "
+    "followed at once. The API key comes from --api-key, BCTRL_API_KEY, or else the bctrl CLI's "
+    "login (bctrl auth login); the base URL from --base-url, BCTRL_BASE_URL or BCTRL_API_URL.",
     epilog=EXAMPLES,
     no_args_is_help=False,
 )(tail)

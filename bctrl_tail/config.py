@@ -172,6 +172,25 @@ def _choice(value: str, choices: tuple[str, ...], option: str) -> str:
     return value
 
 
+def _output(value: str, *, env: Mapping[str, str], stdout_is_tty: bool, stdin_is_tty: bool) -> str:
+    """``auto``: the viewer when a person is at a terminal (keys in, screen out), the live
+    table when only stdout is one, JSON lines otherwise; a dumb terminal can redraw nothing,
+    so it gets plain lines."""
+    output = _choice(value, OUTPUTS, "--output")
+    dumb = env.get("TERM") == "dumb"
+    if output == "auto":
+        if not stdout_is_tty:
+            return "jsonl"
+        if dumb:
+            return "pretty"
+        return "view" if stdin_is_tty else "table"
+    if output == "view" and not (stdout_is_tty and stdin_is_tty):
+        raise UsageError(
+            "-o view needs a terminal on stdin and stdout; use -o table, pretty or jsonl"
+        )
+    return output
+
+
 def _categories(values: Iterable[str]) -> tuple[str, ...]:
     out = []
     for value in split_values(values, "--category"):
@@ -203,6 +222,7 @@ def build_config(
     env: Mapping[str, str],
     stdout_is_tty: bool,
     now: dt.datetime,
+    stdin_is_tty: bool = False,
     login: LoginProvider | None = None,
 ) -> Config:
     """Validate everything; raise UsageError (exit 2) or AuthError (exit 4).
@@ -211,12 +231,7 @@ def build_config(
     called at most once, last, when everything else is valid and no key was given.
     """
     run_ids = _run_ids(opts)
-    output = _choice(opts.output, OUTPUTS, "--output")
-    if output == "auto":
-        # a dumb terminal cannot redraw a live table: give it plain lines instead
-        output = (
-            "jsonl" if not stdout_is_tty else "pretty" if env.get("TERM") == "dumb" else "table"
-        )
+    output = _output(opts.output, env=env, stdout_is_tty=stdout_is_tty, stdin_is_tty=stdin_is_tty)
     color_flag = _choice(opts.color, COLORS, "--color") if opts.color is not None else None
     time_format = _choice(opts.time_format, TIME_FORMATS, "--time-format")
     _positive(opts.limit, "--limit")

@@ -200,7 +200,7 @@ class Options:
         "--output",
         metavar="MODE",
         panel=OUTPUT,
-        help="auto, table, pretty, jsonl or raw (default auto).",
+        help="auto, view, table, pretty, jsonl or raw (default auto).",
         values=OUTPUTS,
     )
     color: str | None = _option(

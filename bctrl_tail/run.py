@@ -26,6 +26,7 @@ def execute(opts: Options) -> int:
             opts,
             env=os.environ,
             stdout_is_tty=sys.stdout.isatty(),
+            stdin_is_tty=_isatty(sys.stdin),
             now=dt.datetime.now(dt.timezone.utc),
             login=lambda base: login_token(base, os.environ, note=reporter.debug),
         )
@@ -77,12 +78,20 @@ def make_renderer(config: Config, reporter: Reporter) -> Renderer:
         from bctrl_tail.render.pretty import PrettyRenderer
 
         return PrettyRenderer(console, time_format=config.time_format, run_ids=config.run_ids)
+    reporter.defer()
+    if config.output == "view":
+        from bctrl_tail.render.view.bridge import ViewRenderer
+
+        return ViewRenderer(time_format=config.time_format, console=console)
     from bctrl_tail.render.table import TableRenderer
 
-    reporter.defer()
+    return TableRenderer(console, run_id=run_title(config), time_format=config.time_format)
+
+
+def run_title(config: Config) -> str:
+    """What a header calls the runs followed: the ids, or the first and how many more."""
     ids = config.run_ids
-    title = ", ".join(ids) if len(ids) <= 3 else f"{ids[0]} and {len(ids) - 1} more"
-    return TableRenderer(console, run_id=title, time_format=config.time_format)
+    return ", ".join(ids) if len(ids) <= 3 else f"{ids[0]} and {len(ids) - 1} more"
 
 
 def _start_demo(config: Config, reporter: Reporter) -> tuple[Any, Config]:
@@ -117,7 +126,12 @@ def follow(config: Config, reporter: Reporter) -> int:
         renderer = make_renderer(config, reporter)
         raw = renderer if isinstance(renderer, RawOutput) else None
         tail = Tail(config, renderer, reporter, raw=raw)
-        code = tail.run()
+        if config.output == "view":
+            from bctrl_tail.render.view.session import drive
+
+            code = drive(renderer, tail, title=run_title(config), color=config.color)
+        else:
+            code = tail.run()
     except BrokenPipeError:
         _silence_stdout()
         code = ExitCode.OK
@@ -126,8 +140,10 @@ def follow(config: Config, reporter: Reporter) -> int:
         code = exc.exit_code
         if code == ExitCode.TIMEOUT:
             reporter.info(exc.message)
+            _mark(renderer, "timed out")
         else:
             errors = exc.lines()
+            _mark(renderer, "error", exc.message)
     except KeyboardInterrupt:
         code, summary = ExitCode.INTERRUPTED, True
         _mark(renderer, "interrupted")
@@ -199,13 +215,20 @@ def _cleanup(
     return code
 
 
-def _mark(renderer: Renderer | None, phase: str) -> None:
+def _mark(renderer: Renderer | None, phase: str, reason: str = "") -> None:
     """Let the last screen say why it stopped (a run status like `stopped` would mislead)."""
     from bctrl_tail.render import ConnState
 
     if renderer is not None:
         with contextlib.suppress(Exception, KeyboardInterrupt, Terminated):
-            renderer.on_state(ConnState(phase))
+            renderer.on_state(ConnState(phase, reason=reason))
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream is not None and stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
 
 
 def _silence_stdout() -> None:

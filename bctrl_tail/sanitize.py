@@ -27,6 +27,11 @@ _UNSAFE = re.compile(
     r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 )
 
+# the same, but newline kept: pretty-printed JSON is lines
+_UNSAFE_BUT_LINES = re.compile(
+    r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
 
 def clean(text: str) -> str:
     """``text`` without escape sequences, control or bidi characters; tab/newline/CR as spaces."""
@@ -35,3 +40,11 @@ def clean(text: str) -> str:
     if _UNSAFE.search(text) is None:
         return text
     return _SURROGATE.sub("\ufffd", _SPACE.sub(" ", _REMOVE.sub("", text)))
+
+
+def escape_unsafe(text: str) -> str:
+    """``text`` with each control, bidi or surrogate character written as ``\\uXXXX``: for
+    JSON shown whole (the detail view), where a removed character would hide what was sent."""
+    if text.isascii() and text.isprintable():
+        return text
+    return _UNSAFE_BUT_LINES.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)

@@ -14,14 +14,7 @@ small size (memory must not grow with the length of the stream).
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import os
-import pty
-import struct
 import sys
-import termios
-import threading
 from functools import partial
 from pathlib import Path
 
@@ -35,6 +28,7 @@ from common import (
     body_blocks,
     child_env,
     measure,
+    measure_on_pty,
     median,
     print_figures,
     tail_command,
@@ -52,31 +46,10 @@ def run_jsonl(base_url: str) -> Measured:
 
 def run_table(base_url: str) -> Measured:
     """``-o table`` with stdout a pty; the screen output is read and thrown away."""
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-    drained = [0]
-
-    def drain() -> None:
-        with contextlib.suppress(OSError):  # EIO once the last slave fd is closed
-            while chunk := os.read(master, 65536):
-                drained[0] += len(chunk)
-
-    reader = threading.Thread(target=drain, daemon=True)
-    reader.start()
-    env = child_env({"TERM": "xterm-256color"})
-    for name in ("COLUMNS", "LINES"):
-        env.pop(name, None)
-    try:
-        result = measure(
-            tail_command(base_url, "-o", "table"), stdout=slave, env=env, rss=True, timeout=600
-        )
-    finally:
-        os.close(slave)
-        reader.join(5)
-        os.close(master)
-    if drained[0] == 0:
-        result.code = result.code or 1  # a table that drew nothing is a failure
-    return result
+    ran = measure_on_pty(tail_command(base_url, "-o", "table"), rss=True)
+    if ran.written == 0:
+        ran.measured.code = ran.measured.code or 1  # a table that drew nothing is a failure
+    return ran.measured
 
 
 def main() -> int:

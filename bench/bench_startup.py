@@ -34,7 +34,7 @@ from common import (
 TARGET_MS = 150.0
 CATEGORIES = ["runtime", "command", "network", "console", "file", "tool", "browser", "captcha"]
 CATEGORIES.append("event")
-HEAVY = ("requests", "rich", "rich.live", "pydantic")
+HEAVY = ("requests", "rich", "rich.live", "pydantic", "textual")
 COMPLETION_ENV = {
     "_BCTRL_TAIL_COMPLETE": "complete_bash",
     "COMP_WORDS": "bctrl-tail --category ",

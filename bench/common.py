@@ -280,6 +280,7 @@ sys.exit(code if code >= 0 else 128 - code)
 def measure(
     cmd: Sequence[str],
     *,
+    stdin: int | IO[Any] | None = subprocess.DEVNULL,
     stdout: int | IO[Any] | None = subprocess.DEVNULL,
     stderr: int | IO[Any] | None = subprocess.DEVNULL,
     env: dict[str, str] | None = None,
@@ -298,7 +299,7 @@ def measure(
         argv,
         stdout=stdout,
         stderr=stderr,
-        stdin=subprocess.DEVNULL,
+        stdin=stdin,
         env=env,
         start_new_session=True,
     )
@@ -324,6 +325,58 @@ def measure(
         os.unlink(rss_file)
         result.maxrss_mb = int(text) / 1024 if text else math.nan
     return result
+
+
+@dataclass
+class OnPty:
+    """What a command run at a pseudo-terminal wrote: how much, and its first bytes."""
+
+    measured: Measured
+    written: int
+    head: bytes
+
+
+def measure_on_pty(
+    cmd: Sequence[str],
+    *,
+    stdin_too: bool = False,
+    rss: bool = False,
+    rows: int = 40,
+    cols: int = 120,
+    timeout: float = 600.0,
+) -> OnPty:
+    """``measure`` with stdout (and, with ``stdin_too``, stdin) a ``rows`` x ``cols`` pty whose
+    master side is read and thrown away as fast as it comes, like a fast terminal."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+    written = [0]
+    head = bytearray()
+
+    def drain() -> None:
+        with contextlib.suppress(OSError):  # EIO once the last slave fd is closed
+            while chunk := os.read(master, 65536):
+                written[0] += len(chunk)
+                if len(head) < 4096:
+                    head.extend(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    env = child_env({"TERM": "xterm-256color"})
+    for name in ("COLUMNS", "LINES"):  # rich and Textual would prefer these to the pty's size
+        env.pop(name, None)
+    stdin = slave if stdin_too else subprocess.DEVNULL
+    try:
+        result = measure(cmd, stdin=stdin, stdout=slave, env=env, rss=rss, timeout=timeout)
+    finally:
+        os.close(slave)
+        reader.join(5)
+        os.close(master)
+    return OnPty(result, written[0], bytes(head))
 
 
 def kill_group(proc: subprocess.Popen[Any]) -> None:

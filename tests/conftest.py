@@ -11,7 +11,9 @@ from tests.support import clear_environment
 
 # Whole files that start many processes or wait on terminals and signals: `pytest -m "not slow"`
 # leaves them out for a quick inner loop; plain `pytest` (the README's command) runs them too.
-SLOW_FILES = frozenset({"test_bench_smoke.py", "test_pty.py", "test_signals.py"})
+SLOW_FILES = frozenset(
+    {"test_bench_smoke.py", "test_pty.py", "test_signals.py", "test_view_pty.py"}
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -107,9 +107,16 @@ class PrettyRenderer:
     """Writes each event as one line of ``Text``: time, category/type, status, summary; with
     several ``run_ids``, the run id first, padded to the longest, in the run's colour."""
 
-    def __init__(self, console: Console, *, time_format: str, run_ids: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        console: Console,
+        *,
+        time_format: str,
+        formatter: TimeFormatter | None = None,
+        run_ids: Sequence[str] = (),
+    ) -> None:
         self._console = console
-        self._format = TimeFormatter(time_format)
+        self._format = formatter or TimeFormatter(time_format)
         self._run_width = (
             max(len(clean(clip(r, FIELD_LIMIT))) for r in run_ids) if len(run_ids) > 1 else 0
         )

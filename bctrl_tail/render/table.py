@@ -12,27 +12,20 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
-from rich import box
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
 from rich.style import Style
-from rich.table import Table
 from rich.text import Text
 
 from bctrl_tail import interrupts
 from bctrl_tail.events import CATEGORIES, SUCCESS_STATUSES, RunEnded, RunEvent
 from bctrl_tail.render import ConnState
+from bctrl_tail.render.columns import cells, heading, layout, row_line, run_of, run_style
 from bctrl_tail.render.pretty import (
     DIM,
-    FAILED,
     FAILED_STATUS,
-    PLAIN,
     SUCCEEDED,
     category_style,
-    is_failure,
-    run_style,
-    shown_status,
-    status_style,
 )
 from bctrl_tail.render.timefmt import TimeFormatter
 from bctrl_tail.sanitize import clean
@@ -50,7 +43,8 @@ TimeFormat = Callable[[datetime | None], str]
 
 
 def state_text(state: ConnState) -> Text:
-    """``connecting`` / ``live`` / ``reconnecting in 4s`` / ``ended: completed``, coloured.
+    """``connecting`` / ``live`` / ``reconnecting in 4s`` / ``ended: completed`` /
+    ``error: …`` (the tail stopped on an error, maybe before any response), coloured.
 
     A reconnect attempt under way (no delay left) is plain ``reconnecting``.
     """
@@ -67,10 +61,14 @@ def state_text(state: ConnState) -> Text:
         status = clean(state.ended_status) or "unknown"
         ok = status.lower() in SUCCESS_STATUSES
         return Text(f"ended: {status}", style=SUCCEEDED if ok else FAILED_STATUS)
+    if phase == "error":
+        reason = clean(state.reason[:200])
+        return Text(f"error: {reason}" if reason else "error", style=FAILED_STATUS)
     return Text(clean(phase), style=WAITING)
 
 
-def _counts_text(counts: Mapping[str, int]) -> Text:
+def counts_text(counts: Mapping[str, int]) -> Text:
+    """``network 12  console 3``: counts by category, each in its colour."""
     known = [c for c in CATEGORIES if counts.get(c)]
     others = sorted(c for c in counts if c not in CATEGORIES and counts[c])
     text = Text(no_wrap=True, overflow="ellipsis")
@@ -90,45 +88,7 @@ def _header(run_id: str, state: ConnState, counts: Mapping[str, int], shown: int
     title.append("  ")
     title.append_text(state_text(state))
     title.append(f"  {shown} event{'' if shown == 1 else 's'} shown", style=DIM)
-    return Group(title, _counts_text(counts))
-
-
-NARROW = 70  # below this many columns, category and status give way to the summary
-
-
-def _table(width: int, runs: bool = False) -> Table:
-    """Columns time, category, type, status, summary; on a narrow terminal only time, type
-    and summary (the type names the category, and failures are still red). With events of
-    several runs, a run column first."""
-    table = Table(
-        box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0), expand=True
-    )
-    table.width = width
-    narrow = width < NARROW
-    if runs:
-        table.add_column("run", no_wrap=True, max_width=16, overflow="ellipsis")
-    table.add_column("time", no_wrap=True, style=DIM)
-    if not narrow:
-        table.add_column("category", no_wrap=True, max_width=16, overflow="ellipsis")
-    table.add_column("type", no_wrap=True, max_width=20 if narrow else 32, overflow="ellipsis")
-    if not narrow:
-        table.add_column("status", no_wrap=True, max_width=12, overflow="ellipsis")
-    table.add_column("summary", no_wrap=True, overflow="ellipsis", ratio=1, min_width=8)
-    return table
-
-
-def _row(event: RunEvent, fmt: TimeFormat, limit: int) -> tuple[Text, ...]:
-    failed = is_failure(event)
-    category = clean(event.category[:limit])
-    status = clean(shown_status(event)[:limit])
-    body = FAILED if failed else PLAIN
-    return (
-        Text(fmt(event.time)),
-        Text(category, style=category_style(category)),
-        Text(clean(event.type[:limit]), style=body),
-        Text(status, style=status_style(status, failed)),
-        Text(clean(event.summary[:limit]), style=body),
-    )
+    return Group(title, counts_text(counts))
 
 
 def build_view(
@@ -145,18 +105,21 @@ def build_view(
     """Header plus the newest ``rows`` that fit in ``height`` lines, newest at the bottom."""
     fit = max(height - CHROME_LINES, 0)
     start = max(len(rows) - fit, 0)
-    runs = len({rows[index].run_id for index in range(start, len(rows))}) > 1
-    table = _table(width, runs)
-    narrow = width < NARROW
-    for index in range(start, len(rows)):
-        event = rows[index]
-        cells = _row(event, time_format, width)
-        if narrow:
-            cells = (cells[0], cells[2], cells[4])
-        if runs:
-            cells = (Text(clean(event.run_id[:width]), style=run_style(event.run_id)), *cells)
-        table.add_row(*cells)
-    return Group(_header(run_id, state, counts, shown), table)
+    window = [rows[i] for i in range(start, len(rows))]
+    runs: dict[str, Style] = {}
+    for event in window:
+        rid = run_of(event)
+        if rid and rid not in runs:
+            runs[rid] = run_style(len(runs))
+    several = len(runs) > 1
+    time_style = getattr(time_format, "time_format", "local")
+    lay = layout(width, time_format=time_style, runs=several)
+    lines: list[RenderableType] = [heading(lay), Text("─" * width, style=DIM)]
+    for event in window:
+        rid = run_of(event) if several else ""
+        c = cells(event, time_format(event.time), rid)
+        lines.append(row_line(c, lay, runs.get(rid)))
+    return Group(_header(run_id, state, counts, shown), *lines)
 
 
 class TableRenderer:
@@ -244,7 +207,7 @@ class TableRenderer:
         final = ended.get(self._run_id) or next(iter(ended.values()), None)
         if final is not None:
             self._state = ConnState("ended", ended_status=final.status)
-        elif self._state.phase not in ("ended", "interrupted", "terminated"):
+        elif self._state.phase not in ("ended", "interrupted", "terminated", "error", "timed out"):
             self._state = ConnState("stopped")
         with interrupts.held():
             try:

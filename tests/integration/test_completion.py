@@ -45,7 +45,7 @@ def test_bash_completes_the_nine_categories() -> None:
 @pytest.mark.parametrize(
     ("option", "partial", "expected"),
     [
-        ("--output", "", ["auto", "table", "pretty", "jsonl", "raw"]),
+        ("--output", "", ["auto", "view", "table", "pretty", "jsonl", "raw"]),
         ("--color", "a", ["auto", "always"]),
         ("--time-format", "", ["local", "utc", "iso", "relative"]),
         ("--type", "captcha.", ["captcha.solve.started", "captcha.solve.succeeded",
@@ -87,7 +87,7 @@ def test_zsh_and_fish_completion_requests_answer() -> None:
             }
         ),
     )
-    assert fish.stdout.split() == ["auto", "table", "pretty", "jsonl", "raw"]
+    assert fish.stdout.split() == ["auto", "view", "table", "pretty", "jsonl", "raw"]
 
 
 def in_bash(line: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

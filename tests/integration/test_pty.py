@@ -127,6 +127,7 @@ class Child:
         rows: int = ROWS,
         cols: int = COLS,
         extra_env: dict[str, str] | None = None,
+        stdin_null: bool = False,
     ) -> None:
         self.log = io.BytesIO()
         cmd = cli_command()
@@ -136,6 +137,7 @@ class Child:
             env=env(**(extra_env or {})),
             dimensions=(rows, cols),
             timeout=TIMEOUT,
+            preexec_fn=stdin_from_devnull if stdin_null else None,
         )
         self.proc.logfile_read = self.log
 
@@ -158,6 +160,11 @@ class Child:
     def kill(self) -> None:
         if self.proc.isalive():
             self.proc.terminate(force=True)
+
+
+def stdin_from_devnull() -> None:
+    """In the child before exec: stdin from /dev/null, stdout and stderr still the pty."""
+    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
 
 
 Spawn = Callable[..., Child]
@@ -224,10 +231,12 @@ def header(lines: list[str]) -> list[str]:
 # -- table --------------------------------------------------------------------------------------
 
 
-def test_auto_on_a_terminal_is_a_live_table_that_stays(sim: Simulator, spawn: Spawn) -> None:
+def test_auto_with_stdin_not_a_terminal_is_a_live_table_that_stays(
+    sim: Simulator, spawn: Spawn
+) -> None:
     gate = threading.Event()
     sim.add_run(Run("run_1", events(5), gate=gate))
-    child = spawn("run_1", "--base-url", sim.base_url, "--time-format", "utc")
+    child = spawn("run_1", "--base-url", sim.base_url, "--time-format", "utc", stdin_null=True)
     child.expect("connecting")
     child.expect(r"live\S*  \S*1 event shown")
     child.expect("message 0")
@@ -242,8 +251,9 @@ def test_auto_on_a_terminal_is_a_live_table_that_stays(sim: Simulator, spawn: Sp
     assert lines[2].split() == ["time", "category", "type", "status", "summary"]
     assert set(lines[3]) == {"─"}
     rows = [line.split() for line in lines[4:9]]
+    # a type that repeats its category is shortened: the category column says the rest
     assert [row[2] for row in rows] == [
-        "navigation", "network.request", "console.message", "network.failed", "tool.call"
+        "navigation", ".request", ".message", ".failed", ".call"
     ]  # fmt: skip
     assert [row[0] for row in rows] == ["12:00:00.000Z"] * 5
     assert [" ".join(row[-2:]) for row in rows] == [f"message {i}" for i in range(5)]
@@ -260,7 +270,7 @@ def test_reconnecting_and_a_failed_end_in_red(sim: Simulator, spawn: Spawn) -> N
             responses=[Response(503, headers={"Retry-After": "1"})],
         )
     )
-    child = spawn("run_1", "--base-url", sim.base_url, "--exit-status")
+    child = spawn("run_1", "--base-url", sim.base_url, "--exit-status", "-o", "table")
     child.expect(r"reconnecting in [12]s \(HTTP 503")
     assert child.finish() == 3
     text = assert_only(TABLE_CONTROLS, child.output)
@@ -277,11 +287,11 @@ def test_reconnecting_and_a_failed_end_in_red(sim: Simulator, spawn: Spawn) -> N
 def test_the_table_follows_a_resize(sim: Simulator, spawn: Spawn) -> None:
     gate = threading.Event()
     sim.add_run(Run("run_1", events(12), gate=gate))
-    child = spawn("run_1", "--base-url", sim.base_url)
+    child = spawn("run_1", "--base-url", sim.base_url, "-o", "table")
     child.expect("message 0")
     child.proc.setwinsize(10, 60)  # SIGWINCH
     # redrawn at 60 columns although no event arrives: the rule is now exactly 60 wide
-    child.expect("\n" + "─" * 60 + "\r")
+    child.expect("\n(?:\x1b\\[2m)?" + "─" * 60 + "(?:\x1b\\[0m)?\r")
     gate.set()
     assert child.finish() == 0
     assert_only(TABLE_CONTROLS, child.output)
@@ -296,7 +306,7 @@ def test_the_table_follows_a_resize(sim: Simulator, spawn: Spawn) -> None:
 
 def test_ctrl_c_keeps_the_last_screen_and_exits_130(sim: Simulator, spawn: Spawn) -> None:
     sim.add_run(Run("run_1", events(3), end_status=None, hold_open=True, heartbeat=0.2))
-    child = spawn("run_1", "--base-url", sim.base_url)
+    child = spawn("run_1", "--base-url", sim.base_url, "-o", "table")
     child.expect(r"live\S*  \S*3 events shown")
     child.proc.sendintr()
     assert child.finish() == 130
@@ -451,3 +461,17 @@ def test_auto_with_stdout_a_pipe_is_jsonl_with_the_exact_text(sim: Simulator) ->
         bytes(stderr).replace(b"\r\n", b"\n")
         == b"bctrl-tail: run run_1 ended: completed, 4 events shown\n"
     )
+
+
+def test_a_first_request_that_fails_shows_an_error_state_not_a_run_status(
+    sim: Simulator, spawn: Spawn
+) -> None:
+    child = spawn("run_missing", "--base-url", sim.base_url, "-o", "table")
+    assert child.finish() == 5
+    assert_only(TABLE_CONTROLS, child.output)
+    lines = Screen(ROWS, COLS).feed(child.output).lines
+    assert len(header(lines)) == 0
+    title = next(line for line in lines if line.startswith("run run_missing"))
+    assert title.startswith("run run_missing  error: ")
+    assert "stopped" not in title
+    assert any(line.startswith("bctrl-tail: error:") for line in lines)  # and on stderr

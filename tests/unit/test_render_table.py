@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -82,14 +83,48 @@ def test_header_and_columns() -> None:
     assert lines[0].split() == ["run", "run_42", "live", "1", "event", "shown"]
     assert lines[1].split() == ["network", "3", "console", "2"]
     assert lines[2].split() == ["time", "category", "type", "status", "summary"]
-    assert lines[4].split() == ["12:00:01.000Z", "network", "network.request", "ok", "event-1"]
+    # the type's "network." prefix repeats the category column: shortened
+    assert lines[4].split() == ["12:00:01.000Z", "network", ".request", "ok", "event-1"]
 
 
-def test_a_narrow_terminal_keeps_time_type_and_summary() -> None:
+def test_a_60_column_terminal_drops_the_category_before_the_status() -> None:
+    lines = view([event(1)], width=60).export_text().splitlines()
+    assert lines[2].split() == ["time", "type", "status", "summary"]
+    assert lines[4].split() == ["12:00:01.000Z", "network.request", "ok", "event-1"]
+    assert all(len(line) <= 60 for line in lines)
+
+
+def test_a_very_narrow_terminal_keeps_time_type_and_summary() -> None:
     lines = view([event(1)], width=40).export_text().splitlines()
     assert lines[2].split() == ["time", "type", "summary"]
-    assert lines[4].split() == ["12:00:01.000Z", "network.request", "event-1"]
+    assert lines[4].split()[0] == "12:00:01.000Z"
+    assert lines[4].split()[1].startswith("network.")
+    assert lines[4].split()[-1] == "event-1"
     assert all(len(line) <= 40 for line in lines)
+
+
+def test_a_long_url_is_shortened_in_the_middle_keeping_host_and_path_end() -> None:
+    url = "https://cdn.example.com/assets/" + "x" * 200 + "/app.bundle.js"
+    row = event(1, name=None, data={"method": "GET", "status": 404, "url": url})
+    line = view([row], width=100).export_text().splitlines()[4]
+    assert "https://cdn.example.com/…" in line
+    assert line.rstrip().endswith("app.bundle.js")
+
+
+def test_several_runs_get_a_run_column() -> None:
+    rows = [event(1, runId="run_aaa"), event(2, runId="run_bbb")]
+    lines = view(rows, width=100).export_text().splitlines()
+    assert lines[2].split()[0] == "run"
+    assert lines[4].split()[0] == "run_aaa"
+    assert lines[5].split()[0] == "run_bbb"
+    one_run = view([event(1, runId="run_aaa")], width=100).export_text().splitlines()
+    assert one_run[2].split()[0] == "time"
+
+
+def test_an_error_state_is_red_and_never_a_run_status() -> None:
+    console = view([], state=ConnState("error", reason="run not found (HTTP 404)"))
+    assert "red" in style_of(console, "error: run not found")
+    assert "error: run not found (HTTP 404)" in console.export_text().splitlines()[0]
 
 
 @pytest.mark.parametrize(
@@ -431,22 +466,13 @@ def test_the_live_view_leaves_the_cursor_on_a_line_of_its_own() -> None:
     console = recording()
     renderer = TableRenderer(console, run_id="r", time_format="utc", clock=Clock())
     renderer.on_state(ConnState("live"))
-    live = console.file.getvalue()  # type: ignore[attr-defined]
+    live = plain(console.file.getvalue())  # type: ignore[attr-defined]
     assert live.endswith("─\n")  # the rule, then the empty line the cursor rests on
     renderer.close({})
-    written = console.file.getvalue()  # type: ignore[attr-defined]
+    written = plain(console.file.getvalue())  # type: ignore[attr-defined]
     assert written.endswith("─\n\x1b[?25h")  # no empty line between the table and what follows
 
 
-def test_events_of_several_runs_get_a_run_column_in_the_runs_colour() -> None:
-    from bctrl_tail.render.pretty import run_style
-
-    rows = [event(1), event(2)]
-    rows[0].run_id, rows[1].run_id = "run_a", "run_b"
-    console = view(rows)
-    assert style_of(console, "run_b") == str(run_style("run_b"))
-    lines = console.export_text().splitlines()
-    assert lines[2].split() == ["run", "time", "category", "type", "status", "summary"]
-    assert lines[4].split()[:2] == ["run_a", "12:00:01.000Z"]
-    rows[1].run_id = "run_a"
-    assert view(rows).export_text().splitlines()[2].split()[0] == "time"  # one run: none
+def plain(written: str) -> str:
+    """What was written without its colour escapes (cursor and line escapes kept)."""
+    return re.sub(r"\x1b\[[0-9;]*m", "", written)

@@ -1,0 +1,310 @@
+"""The viewer app: header, column names, rows, filter line, footer; and the keys of the contract.
+
+The tail runs on a thread of its own (``worker.TailThread``). It hands events over through
+``ViewRenderer``, which wakes this app with ``Wake`` at most 20 times a second; the app takes
+the whole batch on its own thread. When the tail stops, the thread posts ``TailStopped``: after
+the run ended the viewer stays open until ``q``; any other stop (``-n``, ``--until``,
+``--timeout``, an error) closes it at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections import deque
+from typing import ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.driver import Driver
+from textual.filter import Monochrome, NoColor
+from textual.message import Message
+from textual.widgets import Footer, Input, Static
+
+from bctrl_tail.errors import ExitCode
+from bctrl_tail.render import ConnState
+from bctrl_tail.render.columns import short_run
+from bctrl_tail.render.table import counts_text, state_text
+from bctrl_tail.render.view.bridge import ViewerClosed, ViewRenderer
+from bctrl_tail.render.view.detail import DetailScreen
+from bctrl_tail.render.view.filter import FilterBar
+from bctrl_tail.render.view.help import HelpScreen
+from bctrl_tail.render.view.rows import EventRows
+from bctrl_tail.render.view.store import KEEP, Entry, Filters, Store
+from bctrl_tail.render.view.worker import Outcome, TailThread
+from bctrl_tail.sanitize import clean
+
+DIM = Style(dim=True)
+NOTE = Style(color="yellow", bold=True)
+
+
+class Wake(Message):
+    """A batch is waiting in the renderer (posted from the tail thread)."""
+
+
+class TailStopped(Message):
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__()
+        self.outcome = outcome
+
+
+class ViewerApp(App[int]):
+    """``q`` quits with the run's exit code once it ended; Ctrl-C is 130; SIGTERM 143."""
+
+    TITLE = "bctrl-tail"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit_viewer", "quit"),
+        Binding("ctrl+c", "interrupt", "interrupt", show=False, priority=True),
+        Binding("ctrl+z", "suspend_process", show=False),
+        Binding("slash", "open_filter", "filter"),
+        Binding("f", "failures", "failures"),
+        Binding("space", "pause", "pause"),
+        Binding("r", "next_run", "run"),
+        Binding("question_mark", "help", "keys"),
+    ]
+    CSS = """
+    #header { height: 2; padding: 0 1; }
+    #heading { height: 1; padding: 0 1; }
+    EventRows { padding: 0 1; }
+    """
+
+    def __init__(
+        self,
+        renderer: ViewRenderer,
+        *,
+        title: str,
+        color: bool,
+        tail: TailThread | None = None,
+        handle_signals: bool = True,
+        driver_class: type[Driver] | None = None,
+        keep: int = KEEP,
+    ) -> None:
+        super().__init__(driver_class=driver_class)
+        self.renderer = renderer
+        self.run_title = title
+        self.store = Store(keep)
+        self.tail = tail
+        self.handle_signals = handle_signals
+        self.states: dict[str, ConnState] = {}
+        self.paused = False
+        self.held: deque[Entry] = deque(maxlen=KEEP)
+        self.held_count = 0
+        self.outcome: Outcome | None = None  # set when the tail stopped
+        self.reason = ""  # "interrupted" / "terminated" when a signal or Ctrl-C closed it
+        self.ended_code: int | None = None
+        self.internal_error: Exception | None = None
+        self._heading = ""
+        self.color = color
+        self._filters = [f for f in self._filters if not isinstance(f, (NoColor, Monochrome))]
+        if not color:
+            self._filters.append(NoColor())
+
+    def compose(self) -> ComposeResult:
+        self.rows = EventRows(self.store, self.renderer.formatter, color=self.color, id="rows")
+        yield Static(id="header")
+        yield Static(id="heading")
+        yield self.rows
+        yield FilterBar()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.rows.focus()
+        self.renderer.attach(lambda: self.post_message(Wake()))
+        if self.handle_signals:
+            loop = asyncio.get_running_loop()
+            loop.add_signal_handler(signal.SIGTERM, self._signalled, "terminated")
+            loop.add_signal_handler(signal.SIGINT, self._signalled, "interrupted")
+        if self.tail is not None:
+            self.tail.on_done(self._tail_done)
+        self.take()
+
+    def _tail_done(self, outcome: Outcome) -> None:
+        """On the tail thread (or here, when it ended before the screen came up)."""
+        if not isinstance(outcome.error, ViewerClosed):
+            self.post_message(TailStopped(outcome))
+
+    def join_tail(self, timeout: float) -> None:
+        """After exit: let the tail thread see that the viewer closed, and wait for it."""
+        self.renderer.viewer_closed()
+        if self.tail is not None:
+            self.tail.join(timeout)
+
+    # --- batches ---
+
+    def on_wake(self, _: Wake) -> None:
+        self.take()
+
+    def take(self) -> None:
+        """Take what the tail produced since the last batch."""
+        batch = self.renderer.take()
+        self.states.update(batch.states)
+        self.store.lost += batch.dropped
+        if self.paused:
+            self.held.extend(batch.entries)
+            self.held_count += len(batch.entries) + batch.dropped
+        elif batch.entries:
+            self._add(batch.entries)
+        self.refresh_header()
+
+    def _add(self, entries: list[Entry]) -> None:
+        runs = len(self.store.runs)
+        self.store.add(entries)
+        self.rows.rows_changed()
+        if len(self.store.runs) != runs:
+            self.refresh_bindings()
+
+    def refresh_header(self) -> None:
+        """Header and column names; their heights are fixed, so no layout pass is needed
+        (a layout pass per batch would cost the tail thread time during a flood)."""
+        self.query_one("#header", Static).update(self.header_text(), layout=False)
+        heading = self.rows.heading()
+        if heading.plain != self._heading:
+            self._heading = heading.plain
+            self.query_one("#heading", Static).update(heading, layout=False)
+
+    def header_text(self) -> Text:
+        store = self.store
+        line = Text(no_wrap=True, overflow="ellipsis")
+        several = len(store.runs) > 1
+        line.append("runs " if several else "run ", style=DIM)
+        line.append(clean(self.run_title[:200]), style="bold")
+        for run_id, state in self.states.items():
+            line.append("  ")
+            if run_id and len(self.states) > 1:
+                line.append(short_run(clean(run_id), 12) + " ", style=DIM)
+            line.append_text(state_text(state))
+        total = store.received
+        line.append(f"  {total} event{'' if total == 1 else 's'}", style=DIM)
+        if store.let_go:
+            line.append(f" ({store.let_go} older let go)", style=DIM)
+        filters = store.filters
+        if filters:
+            line.append(f"  {len(store)} shown", style=DIM)
+        if self.paused:
+            line.append(f"  PAUSED: {self.held_count} new", style=NOTE)
+        if filters.text:
+            line.append("  filter ", style=DIM)
+            line.append(repr(clean(filters.text)), style=NOTE)
+        if filters.failures:
+            line.append("  failures only", style=NOTE)
+        if filters.run_id:
+            line.append("  run ", style=DIM)
+            line.append(clean(filters.run_id[:100]), style=NOTE)
+        if not self.rows.following and len(store):
+            line.append(f"  row {self.rows.cursor + 1}/{len(store)} (End: follow)", style=DIM)
+        return Text("\n").join([line, counts_text(store.counts)])
+
+    # --- keys ---
+
+    def on_event_rows_moved(self, _: EventRows.Moved) -> None:
+        self.refresh_header()
+
+    def on_event_rows_opened(self, message: EventRows.Opened) -> None:
+        self.push_screen(DetailScreen(message.entry))
+
+    MAIN_SCREEN_ONLY: ClassVar[frozenset[str]] = frozenset(
+        {"open_filter", "failures", "next_run", "pause", "help"}
+    )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The row keys act on the main screen only; ``r`` only when there are runs to cycle."""
+        if action in self.MAIN_SCREEN_ONLY and len(self.screen_stack) > 1:
+            return False
+        return not (action == "next_run" and len(self.store.runs) < 2)
+
+    def action_open_filter(self) -> None:
+        bar = self.query_one(FilterBar)
+        bar.value = self.store.filters.text
+        bar.open()
+
+    def on_input_changed(self, message: Input.Changed) -> None:
+        self._set_filters(text=message.value)
+
+    def on_filter_bar_done(self, message: FilterBar.Done) -> None:
+        if not message.keep:
+            self._set_filters(text="")
+        self.rows.focus()
+
+    def action_failures(self) -> None:
+        self._set_filters(failures=not self.store.filters.failures)
+
+    def action_next_run(self) -> None:
+        runs = list(self.store.runs)
+        if len(runs) < 2:
+            self.notify("only one run is followed", timeout=2)
+            return
+        current = self.store.filters.run_id
+        after = runs.index(current) + 1 if current in runs else 0
+        self._set_filters(run_id=runs[after] if after < len(runs) else "")
+
+    def _set_filters(
+        self, *, text: str | None = None, failures: bool | None = None, run_id: str | None = None
+    ) -> None:
+        old = self.store.filters
+        new = Filters(
+            text=old.text if text is None else text,
+            failures=old.failures if failures is None else failures,
+            run_id=old.run_id if run_id is None else run_id,
+        )
+        if new != old:
+            self.store.set_filters(new)
+            self.rows.rows_changed(reset=True)
+            self.refresh_header()
+
+    def action_pause(self) -> None:
+        self.paused = not self.paused
+        if not self.paused:
+            held, self.held = list(self.held), deque(maxlen=KEEP)
+            self.store.lost += self.held_count - len(held)  # dropped while paused
+            self.held_count = 0
+            self._add(held)
+        self.refresh_header()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    async def action_quit(self) -> None:
+        """Textual's own Ctrl-Q quits as ``q`` does."""
+        self.action_quit_viewer()
+
+    def action_quit_viewer(self) -> None:
+        self.leave(self.ended_code if self.ended_code is not None else ExitCode.OK)
+
+    def action_interrupt(self) -> None:
+        self._signalled("interrupted")
+
+    def _signalled(self, reason: str) -> None:
+        self.reason = reason
+        code = ExitCode.INTERRUPTED if reason == "interrupted" else ExitCode.TERMINATED
+        self.leave(code)
+
+    def leave(self, code: int) -> None:
+        self.exit(int(code), return_code=int(code))
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A bug in the viewer: exit and let the caller print one line. Textual's own report
+        is a traceback with local variables, which could show the API key: never printed."""
+        self._return_code = 1
+        if self.internal_error is None:
+            self.internal_error = error
+        if self._exception is None:  # the test pilot re-raises it
+            self._exception = error
+            self._exception_event.set()
+        self._close_messages_no_wait()
+
+    # --- the end of the tail ---
+
+    def on_tail_stopped(self, message: TailStopped) -> None:
+        self.outcome = outcome = message.outcome
+        self.take()
+        if outcome.stays_open and outcome.error is None:
+            self.ended_code = outcome.code
+            self.refresh_header()
+            return
+        code = outcome.code if outcome.error is None else ExitCode.FAILURE
+        with contextlib.suppress(Exception):
+            self.leave(code)

@@ -1,0 +1,73 @@
+"""One viewer session: the app on the main thread, the tail on its own, and how it ended.
+
+Textual must own the main thread (it installs signal handlers and drives the terminal), so the
+tail moves to a thread of its own, started before Textual is imported. What ended the session
+is then handed back as the other modes would have it: the tail's exit code, its exception
+re-raised (an error, ``--timeout``), or ``KeyboardInterrupt`` / ``Terminated`` for Ctrl-C and
+SIGTERM, so ``run.follow`` reports every way out the same in every mode.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any
+
+from bctrl_tail import interrupts
+from bctrl_tail.errors import ExitCode, Terminated
+from bctrl_tail.render.view.bridge import ViewRenderer
+from bctrl_tail.render.view.worker import TailThread, tail_body
+
+if TYPE_CHECKING:
+    from textual.driver import Driver
+
+    from bctrl_tail.tail import Tail
+
+JOIN_TIMEOUT = 5.0  # seconds to wait for the tail thread after the viewer closed
+
+
+def stdout_driver() -> type[Driver] | None:
+    """Textual draws on stderr by default; the viewer draws on stdout, the terminal that
+    ``-o auto`` checked, so ``2> log`` keeps the screen and collects the messages."""
+    if sys.platform == "win32":
+        return None
+    from textual.app import App
+    from textual.drivers.linux_driver import LinuxDriver
+
+    class StdoutDriver(LinuxDriver):
+        def __init__(self, app: App[Any], **kwargs: Any) -> None:
+            super().__init__(app, **kwargs)
+            self._file = sys.__stdout__
+
+    return StdoutDriver
+
+
+def drive(renderer: object, tail: Tail, *, title: str, color: bool) -> int:
+    """Run the viewer until it closes; return the exit code or raise what ended the tail.
+
+    The tail's thread starts first, so events are read while Textual loads and the screen
+    comes up (they wait in the renderer); then the app runs here, on the main thread.
+    """
+    if not isinstance(renderer, ViewRenderer):
+        raise TypeError("the viewer needs a ViewRenderer")
+    thread = TailThread(tail_body(tail)).start()
+    from bctrl_tail.render.view.app import ViewerApp
+
+    app = ViewerApp(renderer, title=title, color=color, tail=thread, driver_class=stdout_driver())
+    try:
+        code = app.run()
+    finally:
+        app.join_tail(JOIN_TIMEOUT)
+        interrupts.install()  # the app's loop put the default handlers back when it closed
+        renderer.finished(app.store)
+    if app.reason == "interrupted":
+        raise KeyboardInterrupt
+    if app.reason == "terminated":
+        raise Terminated
+    if app.internal_error is not None:
+        raise app.internal_error
+    outcome = app.outcome
+    if outcome is not None and outcome.error is not None:
+        raise outcome.error
+    if code is None:  # the app ended without a code of ours
+        return ExitCode.FAILURE if app.return_code is None else int(app.return_code)
+    return int(code)

@@ -1,0 +1,327 @@
+"""The viewer in a real pseudo-terminal: the installed CLI against the simulator, driven by keys.
+
+The bytes read from the pty master are replayed through pyte (a VT100 emulator) to see the
+screen; what the viewer leaves on the normal screen is what follows its last alternate-screen
+exit. Every escape sequence written is checked against the few kinds Textual uses, so nothing a
+server sends reaches the terminal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pexpect
+import pyte
+import pytest
+
+from bctrl_tail.simulator import Run, Simulator
+from tests.integration.test_pty import (
+    BIDI,
+    C1_CSI,
+    CLEAR,
+    CLIPBOARD,
+    MARKUP,
+    TIME,
+    Child,
+    hostile_events,
+)
+
+ROWS, COLS = 30, 120
+ALT_ON, ALT_OFF = "\x1b[?1049h", "\x1b[?1049l"
+# What Textual writes: SGR, cursor position, DEC private modes (set, reset, query), the kitty
+# keyboard protocol push/pop, and OSC 22 (pointer shape). Nothing else may appear.
+VIEW_CONTROLS = re.compile(
+    r"\x1b\[[0-9;]*m|\x1b\[\d+;\d+H|\x1b\[\?\d+[hl]|\x1b\[\?\d+\$p|\x1b\[[<>]\d*u"
+    r"|\x1b\]22;[a-z-]+\x07"
+)
+ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\)?|.)", re.S)
+
+
+def events(n: int, *, failures: tuple[int, ...] = ()) -> list[dict[str, Any]]:
+    out = []
+    for i in range(n):
+        failed = i in failures
+        out.append(
+            {
+                "id": f"e{i}",
+                "type": "network.failed" if failed else "network.request",
+                "status": "failed" if failed else "ok",
+                "time": TIME,
+                "message": f"message {i}",
+                "data": {"detail": f"detail of {i}"},
+            }
+        )
+    return out
+
+
+class View:
+    """The CLI on a pty, with a screen kept up to date from everything it wrote."""
+
+    def __init__(self, child: Child, rows: int = ROWS, cols: int = COLS) -> None:
+        self.child = child
+        self.screen = pyte.Screen(cols, rows)
+        self.stream = pyte.ByteStream(self.screen)
+        self._fed = 0
+
+    def text(self) -> str:
+        output = self.child.output
+        self.stream.feed(output[self._fed :])
+        self._fed = len(output)
+        return "\n".join(line.rstrip() for line in self.screen.display)
+
+    def wait_for(self, pattern: str, *, absent: str = "", timeout: float = 8.0) -> str:
+        """Wait until the screen shows ``pattern`` (a regex), and not ``absent``; return it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            shown = self.text()
+            if re.search(pattern, shown) and not (absent and re.search(absent, shown)):
+                return shown
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"{pattern!r} never shown; the screen:\n{shown}")
+            self.read(min(left, 0.5))
+
+    def read(self, timeout: float) -> None:
+        """Wait up to ``timeout`` for more output, then take all there is (kept in
+        ``child.output``): a viewer blocked on a full pty would not see the keys sent."""
+        proc = self.child.proc
+        with contextlib.suppress(pexpect.TIMEOUT, pexpect.EOF):
+            proc.read_nonblocking(1 << 16, timeout)
+            while True:
+                proc.read_nonblocking(1 << 16, 0.01)
+
+    def keys(self, *keys: str) -> None:
+        for key in keys:
+            self.child.proc.send(key)
+
+    def escape(self, then: str) -> str:
+        """Esc, alone: wait until the screen shows ``then`` before another key may follow
+        (an Esc followed at once by a key reads as Alt and that key)."""
+        self.child.proc.send("\x1b")
+        return self.wait_for(then)
+
+    def after(self) -> str:
+        """What was written on the normal screen once the viewer closed (terminal modes put
+        back by Textual left out)."""
+        return VIEW_CONTROLS.sub("", self.child.output.decode().rsplit(ALT_OFF, 1)[1])
+
+
+Spawn = Callable[..., View]
+
+
+@pytest.fixture
+def spawn() -> Iterator[Spawn]:
+    views: list[View] = []
+
+    def start(*args: str, rows: int = ROWS, cols: int = COLS, **kwargs: Any) -> View:
+        view = View(Child(*args, rows=rows, cols=cols, **kwargs), rows, cols)
+        views.append(view)
+        return view
+
+    yield start
+    for view in views:
+        view.child.kill()
+
+
+def assert_inert(output: bytes) -> str:
+    text = output.decode("utf-8")
+    for bad in (CLEAR, "\x1b]0;", "\x1b]52", "\x9b", BIDI, "\u202c"):
+        assert bad not in text, f"{bad!r} reached the terminal"
+    for seq in ESCAPES.findall(text):
+        assert VIEW_CONTROLS.fullmatch(seq), f"unexpected escape sequence {seq!r}"
+    return text
+
+
+def test_auto_with_a_terminal_on_stdin_is_the_viewer_and_q_leaves_it(
+    sim: Simulator, spawn: Spawn
+) -> None:
+    sim.add_run(Run("run_1", events(3), end_status=None, hold_open=True, heartbeat=0.2))
+    view = spawn("run_1", "--base-url", sim.base_url, "--time-format", "utc")
+    view.wait_for(r"run run_1  live  3 events")
+    view.wait_for(r"message 2")
+    view.wait_for(r"q quit")  # the footer names the keys
+    view.keys("q")
+    assert view.child.finish() == 0
+    assert view.child.output.count(ALT_ON.encode()) >= 1
+    assert view.after().strip() == ""  # nothing failed, and the run did not end: nothing to say
+
+
+def test_auto_with_stdin_from_devnull_is_the_table(sim: Simulator) -> None:
+    sim.add_run(Run("run_1", events(3)))
+    child = Child("run_1", "--base-url", sim.base_url, stdin_null=True)
+    assert child.finish() == 0
+    text = child.output.decode()
+    assert ALT_ON not in text
+    assert "3 events shown" in text
+
+
+def test_keys_end_to_end_and_the_summary_left_on_the_normal_screen(
+    sim: Simulator, spawn: Spawn
+) -> None:
+    sim.add_run(
+        Run(
+            "run_1",
+            events(40, failures=(5, 30)),
+            end_status="failed",
+            failure={"code": "runtime.crashed", "message": "out of memory"},
+        )
+    )
+    view = spawn("run_1", "--base-url", sim.base_url, "--exit-status", "--time-format", "utc")
+    # the run ended, and the viewer stays open saying so
+    view.wait_for(r"ended: failed  40 events")
+    view.wait_for(r"message 39")
+    # Enter: the selected (newest) event's whole JSON; Esc goes back
+    view.keys("\r")
+    shown = view.wait_for(r'"detail": "detail of 39"')
+    assert '"id": "e39"' in shown
+    view.escape(then=r"time\s+category")
+    # /: a filter, kept with Enter
+    view.keys("/", "message 1", "\r")
+    view.wait_for(r"11 shown  filter 'message 1'")
+    view.wait_for(r"message 19", absent=r"message 2\d")
+    view.keys("/")
+    view.wait_for(r"esc clear")
+    view.escape(then=r"ended: failed  40 events(?!.*filter)")  # Esc clears it
+    # f: failures only
+    view.keys("f")
+    view.wait_for(r"2 shown  failures only")
+    view.wait_for(r"message 5\b[\s\S]*message 30", absent=r"message 6\b")
+    view.keys("q")
+    assert view.child.finish() == 3  # --exit-status after a failure
+    after = view.after()
+    assert "2 failures seen:" in after
+    assert re.search(r"network/network\.failed.*failed.*message 5", after)
+    assert re.search(r"network/network\.failed.*failed.*message 30", after)
+    assert "bctrl-tail: run run_1 ended: failed (runtime.crashed: out of memory)" in after
+
+
+def test_max_events_closes_the_viewer_at_once(sim: Simulator, spawn: Spawn) -> None:
+    sim.add_run(Run("run_1", events(10), end_status=None, hold_open=True, heartbeat=0.2))
+    view = spawn("run_1", "--base-url", sim.base_url, "-n", "4")
+    assert view.child.finish() == 0
+    assert ALT_OFF in view.child.output.decode()  # the terminal was restored
+    assert "stopping after 4 events (--max-events)" in view.after()
+
+
+def test_an_error_closes_the_viewer_with_its_message(sim: Simulator, spawn: Spawn) -> None:
+    view = spawn("run_missing", "--base-url", sim.base_url)
+    assert view.child.finish() == 5
+    assert "error:" in view.after()
+    assert "Traceback" not in view.child.output.decode()
+
+
+def test_hostile_event_text_is_inert_in_the_rows_and_in_the_detail(
+    sim: Simulator, spawn: Spawn
+) -> None:
+    sim.add_run(Run("run_1", hostile_events(), end_status=None, hold_open=True, heartbeat=0.2))
+    view = spawn("run_1", "--base-url", sim.base_url, cols=200)
+    view.wait_for(r"4 events")
+    view.wait_for(re.escape(MARKUP))  # markup shows literally
+    view.keys("k", "k", "k", "\r")  # the first event: every field hostile
+    view.wait_for(r'"id": "e1"')
+    # the detail shows what came, escaped, and markup literally
+    view.wait_for(re.escape("\\u001b]52;c;aGVsbG8=\\u0007"))
+    view.wait_for(re.escape(MARKUP))
+    view.escape(then=r"time\s+category")
+    view.keys("q")
+    assert view.child.finish() == 0
+    assert_inert(view.child.output)
+    for text in (CLIPBOARD, C1_CSI):
+        assert text not in view.child.output.decode()
+
+
+def test_ctrl_c_exits_130_and_sigterm_143_restoring_the_terminal(
+    sim: Simulator, spawn: Spawn
+) -> None:
+    for send, code in ((lambda v: v.keys("\x03"), 130), (lambda v: v.child.proc.kill(15), 143)):
+        run_id = f"run_{code}"
+        sim.add_run(Run(run_id, events(3), end_status=None, hold_open=True, heartbeat=0.2))
+        view = spawn(run_id, "--base-url", sim.base_url)
+        view.wait_for(r"3 events")
+        send(view)
+        assert view.child.finish() == code
+        word = "interrupted" if code == 130 else "terminated"
+        assert f"bctrl-tail: {word}: 3 events shown" in view.after()
+        assert view.child.output.decode().count(ALT_OFF) >= 1
+
+
+def test_resize_redraws_at_the_new_width(sim: Simulator, spawn: Spawn) -> None:
+    sim.add_run(Run("run_1", events(3), end_status=None, hold_open=True, heartbeat=0.2))
+    view = spawn("run_1", "--base-url", sim.base_url)
+    view.wait_for(r"time\s+category\s+type\s+status\s+summary")
+    view.child.proc.setwinsize(ROWS, 60)
+    view.screen.resize(ROWS, 60)
+    view.wait_for(r"time\s+type\s+status\s+summary")  # the category gave way
+    view.keys("q")
+    assert view.child.finish() == 0
+
+
+def test_ctrl_z_suspends_and_fg_resumes(sim: Simulator, spawn: Spawn) -> None:
+    sim.add_run(Run("run_1", events(3), end_status=None, hold_open=True, heartbeat=0.2))
+    view = spawn("run_1", "--base-url", sim.base_url)
+    view.wait_for(r"3 events")
+    view.keys("\x1a")
+    pid = view.child.proc.pid
+    wait_until(lambda: process_state(pid) == "T")  # stopped
+    wait_until(lambda: view.read(0.1) or not resumed(view))  # the terminal was given back
+    os.kill(pid, signal.SIGCONT)
+    wait_until(lambda: view.read(0.1) or resumed(view))
+    view.wait_for(r"3 events")
+    view.keys("q")
+    assert view.child.finish() == 0
+
+
+def resumed(view: View) -> bool:
+    """The viewer's screen is up (its last alternate-screen switch was on, not off)."""
+    text = view.child.output.decode()
+    return text.rfind(ALT_ON) > text.rfind(ALT_OFF)
+
+
+def process_state(pid: int) -> str:
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().rsplit(")", 1)[1].split()[0]
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 8.0) -> None:
+    done = threading.Event()
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        done.wait(0.05)
+
+
+def test_no_color_writes_no_colour(sim: Simulator, spawn: Spawn) -> None:
+    sim.add_run(Run("run_1", events(3, failures=(1,)), end_status=None, hold_open=True))
+    view = spawn("run_1", "--base-url", sim.base_url, extra_env={"NO_COLOR": "1"})
+    view.wait_for(r"3 events")
+    view.keys("q")
+    assert view.child.finish() == 0
+    params = {
+        int(p)
+        for sgr in re.findall(r"\x1b\[([0-9;]*)m", view.child.output.decode().split(ALT_OFF)[0])
+        for p in sgr.split(";")
+        if p
+    }
+    assert not params & (set(range(30, 39)) | set(range(40, 49)) | set(range(90, 108)))
+
+
+def test_view_needs_a_terminal_on_stdin(sim: Simulator) -> None:
+    child = Child("run_1", "--base-url", sim.base_url, "-o", "view", stdin_null=True)
+    assert child.finish() == 2
+    assert "-o view needs a terminal" in child.output.decode()
+
+
+def test_timeout_closes_the_viewer_at_once_with_124(sim: Simulator, spawn: Spawn) -> None:
+    sim.add_run(Run("run_1", events(2), end_status=None, hold_open=True, heartbeat=0.2))
+    view = spawn("run_1", "--base-url", sim.base_url, "--timeout", "1.5")
+    view.wait_for(r"2 events")
+    assert view.child.finish() == 124
+    assert "--timeout 1.5s elapsed" in view.after()

@@ -1,0 +1,71 @@
+"""The row layout shared by table and view: what gives way on a narrow terminal, and how
+types and URLs are shortened."""
+
+from __future__ import annotations
+
+import pytest
+
+from bctrl_tail.render.columns import fit_summary, layout, short_run, short_type, shorten_url
+
+
+@pytest.mark.parametrize(
+    ("width", "names"),
+    [
+        (200, ("time", "category", "type", "status", "summary")),
+        (80, ("time", "category", "type", "status", "summary")),
+        (79, ("time", "type", "status", "summary")),
+        (60, ("time", "type", "status", "summary")),
+        (45, ("time", "type", "summary")),
+        (30, ("time", "type", "summary")),
+    ],
+)
+def test_the_category_gives_way_before_the_status(width: int, names: tuple[str, ...]) -> None:
+    lay = layout(width, time_format="utc")
+    assert lay.names == names
+    used = sum(getattr(lay, name) + 1 for name in names) - 1
+    assert used <= max(width, 30)
+
+
+def test_a_run_column_comes_first_with_several_runs_and_goes_when_narrow() -> None:
+    assert layout(120, runs=True).names[0] == "run"
+    assert "run" not in layout(60, runs=True).names
+    assert "run" not in layout(120, runs=False).names
+
+
+@pytest.mark.parametrize(
+    ("type_", "category", "shown"),
+    [
+        ("network.failed", "network", ".failed"),
+        ("captcha.solve.failed", "captcha", ".solve.failed"),
+        ("navigation", "browser", "navigation"),
+        ("network.", "network", "network."),
+        ("networking.x", "network", "networking.x"),
+    ],
+)
+def test_a_type_prefix_that_repeats_the_category_is_shortened(
+    type_: str, category: str, shown: str
+) -> None:
+    assert short_type(type_, category) == shown
+
+
+def test_a_url_is_shortened_in_the_middle_keeping_host_and_last_segment() -> None:
+    url = "https://cdn.example.com/assets/js/vendor/" + "a" * 50 + "/app.bundle.js?v=3"
+    short = shorten_url(url, 60)
+    assert short.startswith("https://cdn.example.com/…")
+    assert short.endswith("/app.bundle.js?v=3")
+    assert len(short) == len(url) - 60
+    assert shorten_url("https://example.com", 10) == "https://example.com"  # no path: as is
+
+
+def test_a_summary_is_fitted_by_shortening_its_urls() -> None:
+    summary = "GET 404 https://shop.example.com/static/" + "x" * 80 + "/favicon.ico"
+    fitted = fit_summary(summary, 60)
+    assert len(fitted) == 60
+    assert fitted.startswith("GET 404 https://shop.example.com/…")
+    assert fitted.endswith("favicon.ico")
+    assert fit_summary("no url " * 20, 30) == "no url " * 20  # left for the caller to cut
+
+
+def test_a_long_run_id_keeps_its_end() -> None:
+    assert short_run("run_8f14e45fceea167a", 8) == "…eea167a"
+    assert short_run("run_a", 8) == "run_a"
