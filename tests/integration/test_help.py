@@ -1,0 +1,35 @@
+"""--help in the shape the contract asks: RUN_ID... plainly, where to start in one panel,
+defaults written one way, completion last, the exit codes at the bottom."""
+
+from __future__ import annotations
+
+import re
+
+from bctrl_tail.errors import ExitCode
+from tests.support import run_cli
+
+
+def test_help_shape() -> None:
+    result = run_cli("--help", env={"COLUMNS": "80", "NO_COLOR": "1", "TERM": "dumb"})
+    assert result.code == 0, result.stderr
+    text = result.stdout
+    assert "Usage: bctrl-tail [OPTIONS] RUN_ID..." in text
+    assert "<str>" not in text and "[RUN_ID" not in text
+    panels = re.findall(r"╭─ (.+?) ─", text)
+    assert panels[0] == "Arguments" and panels[-1] == "Shell completion"
+    start = text.split("╭─ Where to start", 1)[1].split("╰", 1)[0]
+    assert [name for name in ("--cursor ", "--limit", "--cursor-file") if name in start] == [
+        "--cursor ",
+        "--limit",
+        "--cursor-file",
+    ]
+    assert "[default:" not in text  # defaults are written in the help text, "(default N)"
+    assert "(default 10" in text and "(default 60)" in text
+    codes = text.split("Exit codes:", 1)[1]
+    assert text.index("Exit codes:") > text.index("Examples:")  # at the bottom
+    shown = {
+        int(code)
+        for line in codes.splitlines()
+        for code in re.findall(r"(?:^ *|  )(\d+)  +(?=\S)", line)
+    }
+    assert shown == {int(code) for code in ExitCode} - {143}
