@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import re
 import sys
 from typing import Annotated, Any, NoReturn
 
@@ -119,13 +120,42 @@ _WORDING = (
     ("Input should be a valid integer", "expected a whole number"),
     ("Input should be a valid number", "expected a number"),
 )
+# Click's own sentences, said the way every other usage error of this tool is said
+_CLICK_SENTENCES = (
+    (re.compile(r"'-\w' / '(--[^']+)'"), r"'\1'"),  # '-n' / '--max-events': the long name
+    (
+        re.compile(r"^Invalid value for '([^']+)': '(.*)' is not a valid (?:int|integer)\.?$"),
+        r"invalid \1 '\2': expected a whole number",
+    ),
+    (
+        re.compile(r"^Invalid value for '([^']+)': '(.*)' is not a valid float\.?$"),
+        r"invalid \1 '\2': expected a number",
+    ),
+    (re.compile(r"^Option '([^']+)' requires an argument\.?$"), r"\1 needs a value"),
+    (re.compile(r"^Missing argument '([^']+)'\.?$"), r"missing \1"),
+)
 
 
 def _plain(message: str) -> str:
     """Say what the value should be in our words, not the validation library's."""
     for old, new in _WORDING:
         message = message.replace(old, new)
+    for pattern, replacement in _CLICK_SENTENCES:
+        message = pattern.sub(replacement, message)
     return message
+
+
+def _usage_message(exc: Exception) -> str:
+    """One line for a usage error. An unknown option is named, with a suggestion only when
+    it is a likely typo (Click offers `--verbose` for `--bogus`)."""
+    name = getattr(exc, "option_name", None)
+    if type(exc).__name__ == "NoSuchOption" and isinstance(name, str):
+        import difflib  # only on this error path: start-up pays nothing for it
+
+        known = sorted(getattr(exc, "possibilities", None) or ())
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
+        return f"unknown option {name}" + (f" (did you mean {close[0]}?)" if close else "")
+    return _plain(exc.format_message())  # type: ignore[attr-defined]
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
@@ -137,7 +167,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     try:
         code = command().main(args=argv, prog_name="bctrl-tail", standalone_mode=False)
     except usage_error as exc:
-        message = _plain(exc.format_message())  # type: ignore[attr-defined]
+        message = _usage_message(exc)
         sys.stderr.write(f"bctrl-tail: error: {message} (see bctrl-tail --help)\n")
         code = ExitCode.USAGE
     except click_exception as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import ipaddress
 import os
 import shlex
 import signal
@@ -261,6 +262,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
+def _is_loopback(host: str) -> bool:
+    """Whether the address only this machine can reach (a name is taken as it resolves)."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host.lower() in ("localhost", "localhost.")
+
+
 def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -288,6 +297,12 @@ def _main(argv: Sequence[str] | None) -> int:
         reason = "address already in use" if exc.errno == errno.EADDRINUSE else exc.strerror
         print(f"{PROG}: error: cannot listen on {args.host}:{args.port}: {reason}", file=sys.stderr)
         return 1
+    if not _is_loopback(args.host) and not args.quiet:
+        print(
+            f"{PROG}: warning: listening on {args.host}: other machines can reach this "
+            "simulator (use --host 127.0.0.1 to keep it to this one)",
+            file=sys.stderr,
+        )
     try:
         try:
             for line in _banner(sim, runs, args):

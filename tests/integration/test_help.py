@@ -33,3 +33,26 @@ def test_help_shape() -> None:
         for code in re.findall(r"(?:^ *|  )(\d+)  +(?=\S)", line)
     }
     assert shown == {int(code) for code in ExitCode} - {143}
+
+
+USAGE_ERRORS = [
+    (["--bogus", "run_1"], "unknown option --bogus (see bctrl-tail --help)"),
+    (["--verbos", "run_1"], "unknown option --verbos (did you mean --verbose?)"),
+    (["run_1", "--limit", "abc"], "invalid --limit 'abc': expected a whole number"),
+    (["run_1", "-n", "1.5"], "invalid --max-events '1.5': expected a whole number"),
+    (["run_1", "--timeout", "x"], "invalid --timeout 'x': expected a number"),
+    (["run_1", "--limit"], "--limit needs a value"),
+]
+
+
+def test_usage_errors_are_said_in_our_words() -> None:
+    """Click's sentences ('No such option … Possible options: --verbose', 'is not a valid
+    int.') become one plain line in the tool's own style; the exit code is 2."""
+    for args, expected in USAGE_ERRORS:
+        result = run_cli(*args)
+        assert result.code == ExitCode.USAGE, (args, result.stderr)
+        line = result.stderr.strip()
+        assert line.startswith("bctrl-tail: error: "), line
+        assert expected in line, (args, line)
+        assert "Possible options" not in line and "not a valid" not in line
+        assert result.stdout == ""
