@@ -71,11 +71,14 @@ def state_text(state: ConnState) -> Text:
     return Text(clean(phase), style=WAITING)
 
 
+def succeeded(status: str) -> bool:
+    return clean(status).lower() in SUCCESS_STATUSES
+
+
 def ended_text(status: str) -> Text:
     """A run's status, green when it succeeded, else red."""
     shown = clean(status) or "unknown"
-    ok = shown.lower() in SUCCESS_STATUSES
-    return Text(shown, style=SUCCEEDED if ok else FAILED_STATUS)
+    return Text(shown, style=SUCCEEDED if succeeded(status) else FAILED_STATUS)
 
 
 def runs_state_text(states: Mapping[str, ConnState]) -> Text:
@@ -83,12 +86,15 @@ def runs_state_text(states: Mapping[str, ConnState]) -> Text:
 
     While some run is still followed: ``1 live, 1 ended: failed`` (runs in the same state
     counted together, a reconnect's reason left to stderr). Once every run has ended:
-    ``ended: run_a completed, run_b failed``, each id in the run's colour, failures in red.
+    ``ended: run_b failed, run_a completed``, each id in the run's colour, failures in red
+    and first: a line cut at the terminal's width shows them before any success.
     """
     text = Text(no_wrap=True, overflow="ellipsis")
     if all_ended(states):
         text.append("ended: ", style=DIM)
-        for n, (run_id, state) in enumerate(states.items()):
+        ok = {run_id: succeeded(state.ended_status) for run_id, state in states.items()}
+        for n, run_id in enumerate(sorted(states, key=ok.__getitem__)):  # stable: failed first
+            state = states[run_id]
             if n:
                 text.append(", ")
             text.append(clean(clip(run_id, RUN_ID_SHOWN)) + " ", style=run_style(run_id))

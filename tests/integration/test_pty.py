@@ -490,7 +490,7 @@ def test_two_runs_the_final_screen_shows_each_runs_ending(sim: Simulator, spawn:
     lines = Screen(ROWS, COLS).feed(child.output).lines
     titles = [line for line in lines if line.startswith("runs ")]
     assert len(titles) == 1, lines  # one screen, redrawn in place
-    assert titles[0].rstrip() == "runs ended: run_a completed, run_b failed  5 events shown"
+    assert titles[0].rstrip() == "runs ended: run_b failed, run_a completed  5 events shown"
     assert re.search(r"\x1b\[(?:[0-9;]*;)?31(?:;[0-9;]*)?mfailed", text), "not red"
     assert re.search(r"\x1b\[(?:[0-9;]*;)?32(?:;[0-9;]*)?mcompleted", text), "not green"
     assert lines[-2:] == [

@@ -526,10 +526,18 @@ def test_once_every_run_ended_each_run_shows_its_status_failures_in_red() -> Non
         {"run_a": ended("run_a", "completed"), "run_b": ended("run_b", "failed")}
     )
     title = console.export_text(clear=False).splitlines()[0]
-    assert title.rstrip() == "runs ended: run_a completed, run_b failed  2 events shown"
+    assert title.rstrip() == "runs ended: run_b failed, run_a completed  2 events shown"
     assert "red" in style_of(console, "failed")
     assert "green" in style_of(console, "completed")
     assert style_of(console, "run_a ") == str(run_style("run_a"))
+    # failures first (in the order given): a title cut at the terminal's width shows them
+    three = {
+        "run_a": ended("run_a", "failed"),
+        "run_b": ended("run_b", "completed"),
+        "run_c": ended("run_c", "timed_out"),
+    }
+    title = several_view(three).export_text().splitlines()[0]
+    assert "ended: run_a failed, run_c timed_out, run_b completed  2 events" in title
 
 
 def test_what_stopped_the_whole_tail_stands_for_every_run_not_ended() -> None:
@@ -563,7 +571,7 @@ def test_the_final_screen_shows_every_runs_ending_whichever_came_last() -> None:
         }
     )
     title = console.export_text().splitlines()[0]
-    assert title.rstrip() == "runs ended: run_a completed, run_b failed  2 events shown"
+    assert title.rstrip() == "runs ended: run_b failed, run_a completed  2 events shown"
 
 
 def test_a_tail_stopped_before_every_run_ended_says_so_for_the_others() -> None:
