@@ -259,19 +259,26 @@ class Tail:
         stop conditions that span runs (-n) are decided here."""
         if step.delivered:
             run.delivered = True
-        reporter = self.reporter
-        for level, line in step.notes:
-            getattr(reporter, level)(self._about(run, line))
-        if step.events:
-            code = self._output(run, step)
-            if code is not None:
-                return code
-        if step.raw:
+        code = self._output(run, step) if step.events else None
+        if code is None and step.raw:
             self._write_raw(run, step.raw)
+        self._say(run, step.notes)
+        if code is not None:
+            return code
         if step.ended is not None:
             self._end(run, step.ended, step.stop or ExitCode.OK)
             return None
         return step.stop  # --until: every run stops
+
+    def _say(self, run: Followed, notes: list[tuple[str, str]]) -> None:
+        """A step's notes on stderr, after what they speak of is written: on a terminal
+        "stopping at 'page.error'" then shows below that event, not above it."""
+        if not notes:
+            return
+        self.renderer.flush()  # in raw mode the raw sink is the renderer
+        reporter = self.reporter
+        for level, line in notes:
+            getattr(reporter, level)(self._about(run, line))
 
     def _output(self, run: Followed, step: Step) -> ExitCode | None:
         on_event = self.renderer.on_event
@@ -292,6 +299,7 @@ class Tail:
                 if step.raw:
                     self._write_raw(run, step.raw[: step.raw_upto[n]])
                 noun = "event" if stats.shown == 1 else "events"
+                self.renderer.flush()  # the events before the line that says why they end
                 self.reporter.info(f"stopping after {stats.shown} {noun} (--max-events)")
                 return ExitCode.OK
         return None

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import subprocess
 
 import pytest
 
 from bctrl_tail.simulator import Response, Run, Simulator
-from tests.support import KEY, run_cli
+from tests.support import KEY, child_env, cli_command, run_cli
 
 TIME = "2026-06-25T12:00:00.000Z"
 
@@ -133,6 +134,34 @@ def test_until_stops_right_after_the_matching_event(sim: Simulator) -> None:
     assert result.code == 0
     assert [json.loads(line)["type"] for line in result.lines][-1] == "console.message"
     assert len(result.lines) == 4
+
+
+@pytest.mark.parametrize(
+    ("args", "note"),
+    [
+        (["-n", "3"], "stopping after 3 events (--max-events)"),
+        (["--until", "console.*"], "stopping at 'console.message' (--until)"),
+    ],
+)
+def test_the_stop_note_follows_the_event_it_speaks_of(
+    sim: Simulator, args: list[str], note: str
+) -> None:
+    """stdout and stderr into one pipe, as a terminal shows them: the note comes after the
+    last event shown, once, even when the whole stream arrives in one batch."""
+    sim.add_run(Run("run_1", events(50)))
+    proc = subprocess.run(
+        [*cli_command(), "run_1", "--base-url", sim.base_url, "-o", "pretty", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=child_env({"BCTRL_API_KEY": KEY}),
+        timeout=30,
+        stdin=subprocess.DEVNULL,
+    )
+    assert proc.returncode == 0, proc.stdout
+    lines = proc.stdout.splitlines()
+    shown = [i for i, line in enumerate(lines) if "event number" in line]
+    assert [i for i, line in enumerate(lines) if note in line] == [shown[-1] + 1], lines
 
 
 def test_timeout_exits_124(sim: Simulator) -> None:
