@@ -2,38 +2,38 @@
 
 from __future__ import annotations
 
+import inspect
+import re
 import sys
 from typing import Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperCommand
 
 from bctrl_tail import __version__, interrupts
-from bctrl_tail.choices import CATEGORIES, COLORS, KNOWN_TYPES, OUTPUTS, TIME_FORMATS
 from bctrl_tail.errors import ExitCode, Terminated
+from bctrl_tail.options import Options, command_parameters
 
 EXAMPLES = """\
 Examples:
 
-  bctrl-tail --demo                          a simulated run, no key needed
-  bctrl-tail run_123                         the viewer at a terminal
-  bctrl-tail run_123 | jq -r .type           JSON lines when piped
-  bctrl-tail run_123 -c network -o pretty    network events as coloured lines
-  bctrl-tail run_123 --exit-status --timeout 600   wait for the run in CI
-  bctrl-tail run_123 --cursor-file .cursor   resume where the last tail stopped
+bctrl-tail --demo                          a simulated run, no key needed
+bctrl-tail run_123                         the viewer at a terminal
+bctrl-tail run_123 | jq -r .type           JSON lines when piped
+bctrl-tail run_123 -c network -o pretty    network events as coloured lines
+bctrl-tail run_a run_b run_c -o pretty     several runs at once
+bctrl-tail $RUNS --exit-status --timeout 600   wait for runs in CI
+bctrl-tail run_123 --cursor-file .cursor   resume where the last tail stopped
+
+Exit codes:
+
+0  every run ended; -n/--until reached    4    no API key; HTTP 401 or 403
+1  gave up, or an unexpected answer       5    HTTP 404: no such run
+2  usage error                            6    --until: every run ended first
+3  --exit-status: a run did not succeed   124  --timeout    130  Ctrl-C
 """
 
-SOURCE = "Source"
-FILTERS = "Filters"
-OUTPUT = "Output"
-STOPPING = "Stopping"
-RESILIENCE = "Resilience"
-
-
-def _completer(values: tuple[str, ...]) -> Any:
-    def complete(incomplete: str) -> list[str]:
-        return [v for v in values if v.startswith(incomplete)]
-
-    return complete
+COMPLETION = "Shell completion"
 
 
 def _version(value: bool) -> None:
@@ -41,6 +41,32 @@ def _version(value: bool) -> None:
         typer.echo(f"bctrl-tail {__version__}")
         raise typer.Exit()
 
+
+VERSION = inspect.Parameter(
+    "version",
+    inspect.Parameter.KEYWORD_ONLY,
+    default=False,
+    annotation=Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            metavar="",
+            callback=_version,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ],
+)
+
+
+def tail(**values: Any) -> int:
+    """The command: every option arrives as a field of Options (see options.py)."""
+    from bctrl_tail.run import execute  # lazily: --help and TAB never need it
+
+    return execute(Options.from_cli(values))
+
+
+tail.__signature__ = inspect.Signature([VERSION, *command_parameters()])  # type: ignore[attr-defined]
 
 app = typer.Typer(
     add_completion=True,
@@ -50,314 +76,34 @@ app = typer.Typer(
 )
 
 
-@app.command(
-    help="Follow the live event stream of a bctrl run.\n\n"
-    "Shows an interactive viewer at a terminal and JSON lines when piped. The API key comes from "
-    "--api-key, BCTRL_API_KEY, or else the bctrl CLI's login (bctrl auth login); the base URL "
-    "from --base-url, BCTRL_BASE_URL or BCTRL_API_URL.",
+class _Command(TyperCommand):
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        """`RUN_ID...` as the contract writes it: optional only with --demo, which the
+        brackets click would add cannot say."""
+        return [self.options_metavar or "[OPTIONS]", "RUN_ID..."]
+
+
+app.command(
+    cls=_Command,
+    help="Follow the live event streams of bctrl runs.\n\n"
+    "Shows an interactive viewer at a terminal and JSON lines when piped; several runs are "
+    "followed at once. The API key comes from --api-key, BCTRL_API_KEY, or else the bctrl CLI's "
+    "login (bctrl auth login); the base URL from --base-url, BCTRL_BASE_URL or BCTRL_API_URL.",
     epilog=EXAMPLES,
     no_args_is_help=False,
-)
-def tail(
-    run_id: Annotated[
-        str | None, typer.Argument(metavar="RUN_ID", help="The run to follow.", show_default=False)
-    ] = None,
-    api_key: Annotated[
-        str | None,
-        typer.Option(
-            "--api-key",
-            metavar="KEY",
-            rich_help_panel=SOURCE,
-            help="Bearer key; better: BCTRL_API_KEY or the bctrl CLI's login.",
-            show_default=False,
-        ),
-    ] = None,
-    base_url: Annotated[
-        str | None,
-        typer.Option(
-            "--base-url",
-            metavar="URL",
-            rich_help_panel=SOURCE,
-            help="API base (BCTRL_BASE_URL; default https://api.bctrl.ai).",
-            show_default=False,
-        ),
-    ] = None,
-    allow_http: Annotated[
-        bool,
-        typer.Option(
-            "--allow-http",
-            metavar="",
-            rich_help_panel=SOURCE,
-            help="Allow sending the key over plain http to a non-loopback host.",
-        ),
-    ] = False,
-    demo: Annotated[
-        bool,
-        typer.Option(
-            "--demo",
-            metavar="",
-            rich_help_panel=SOURCE,
-            help="Tail a simulated run from the built-in simulator.",
-        ),
-    ] = False,
-    demo_speed: Annotated[
-        float,
-        typer.Option(
-            "--demo-speed",
-            metavar="FACTOR",
-            rich_help_panel=SOURCE,
-            help="With --demo: play the run FACTOR times faster.",
-        ),
-    ] = 1.0,
-    types: Annotated[
-        list[str] | None,
-        typer.Option(
-            "-t",
-            "--type",
-            metavar="TYPE",
-            rich_help_panel=FILTERS,
-            help="Server filter by event type (repeatable, comma lists).",
-            autocompletion=_completer(KNOWN_TYPES),
-            show_default=False,
-        ),
-    ] = None,
-    categories: Annotated[
-        list[str] | None,
-        typer.Option(
-            "-c",
-            "--category",
-            metavar="CAT",
-            rich_help_panel=FILTERS,
-            help="Server filter by category (repeatable): " + " ".join(CATEGORIES) + ".",
-            autocompletion=_completer(CATEGORIES),
-            show_default=False,
-        ),
-    ] = None,
-    connection_id: Annotated[
-        str | None,
-        typer.Option(
-            "--connection-id",
-            metavar="UUID",
-            rich_help_panel=FILTERS,
-            help="Server filter by connection.",
-            show_default=False,
-        ),
-    ] = None,
-    cursor: Annotated[
-        str | None,
-        typer.Option(
-            "--cursor",
-            metavar="CURSOR",
-            rich_help_panel=FILTERS,
-            help="Start after this event id.",
-            show_default=False,
-        ),
-    ] = None,
-    limit: Annotated[
-        int | None,
-        typer.Option(
-            "--limit",
-            metavar="N",
-            rich_help_panel=FILTERS,
-            help="Passed to the server as limit=N.",
-            show_default=False,
-        ),
-    ] = None,
-    grep: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--grep",
-            metavar="REGEX",
-            rich_help_panel=FILTERS,
-            help="Keep events whose JSON matches (repeatable: any).",
-            show_default=False,
-        ),
-    ] = None,
-    exclude: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--exclude",
-            metavar="REGEX",
-            rich_help_panel=FILTERS,
-            help="Drop events whose JSON matches (repeatable).",
-            show_default=False,
-        ),
-    ] = None,
-    since: Annotated[
-        str | None,
-        typer.Option(
-            "--since",
-            metavar="WHEN",
-            rich_help_panel=FILTERS,
-            help="Drop events older than 90s, 5m, 2h, 1d or an ISO time.",
-            show_default=False,
-        ),
-    ] = None,
-    output: Annotated[
-        str,
-        typer.Option(
-            "-o",
-            "--output",
-            metavar="MODE",
-            rich_help_panel=OUTPUT,
-            help="auto, view, table, pretty, jsonl or raw.",
-            autocompletion=_completer(OUTPUTS),
-        ),
-    ] = "auto",
-    color: Annotated[
-        str | None,
-        typer.Option(
-            "--color",
-            metavar="WHEN",
-            rich_help_panel=OUTPUT,
-            help="auto, always or never (default auto).",
-            autocompletion=_completer(COLORS),
-            show_default=False,
-        ),
-    ] = None,
-    time_format: Annotated[
-        str,
-        typer.Option(
-            "--time-format",
-            metavar="F",
-            rich_help_panel=OUTPUT,
-            help="local, utc, iso or relative.",
-            autocompletion=_completer(TIME_FORMATS),
-        ),
-    ] = "local",
-    quiet: Annotated[
-        bool,
-        typer.Option(
-            "-q",
-            "--quiet",
-            metavar="",
-            rich_help_panel=OUTPUT,
-            help="Nothing on stderr but errors.",
-        ),
-    ] = False,
-    verbose: Annotated[
-        bool,
-        typer.Option(
-            "-v",
-            "--verbose",
-            metavar="",
-            rich_help_panel=OUTPUT,
-            help="Connection diagnostics on stderr.",
-        ),
-    ] = False,
-    max_events: Annotated[
-        int | None,
-        typer.Option(
-            "-n",
-            "--max-events",
-            metavar="N",
-            rich_help_panel=STOPPING,
-            help="Exit 0 after N events.",
-            show_default=False,
-        ),
-    ] = None,
-    until: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--until",
-            metavar="GLOB",
-            rich_help_panel=STOPPING,
-            help="Exit 0 after the first event whose type matches.",
-            autocompletion=_completer(KNOWN_TYPES),
-            show_default=False,
-        ),
-    ] = None,
-    timeout: Annotated[
-        float | None,
-        typer.Option(
-            "--timeout",
-            metavar="SECONDS",
-            rich_help_panel=STOPPING,
-            help="Exit 124 after this long.",
-            show_default=False,
-        ),
-    ] = None,
-    exit_status: Annotated[
-        bool,
-        typer.Option(
-            "--exit-status",
-            metavar="",
-            rich_help_panel=STOPPING,
-            help="Exit 3 when the run ends without success.",
-        ),
-    ] = False,
-    cursor_file: Annotated[
-        str | None,
-        typer.Option(
-            "--cursor-file",
-            metavar="PATH",
-            rich_help_panel=RESILIENCE,
-            help="Resume from and save the last event id here.",
-            show_default=False,
-        ),
-    ] = None,
-    max_retries: Annotated[
-        int,
-        typer.Option(
-            "--max-retries",
-            metavar="N",
-            rich_help_panel=RESILIENCE,
-            help="Failed attempts in a row before exit 1 (0: never reconnect).",
-        ),
-    ] = 10,
-    idle_timeout: Annotated[
-        float,
-        typer.Option(
-            "--idle-timeout",
-            metavar="SECONDS",
-            rich_help_panel=RESILIENCE,
-            help="Reconnect after this long without a byte.",
-        ),
-    ] = 60.0,
-    version: Annotated[
-        bool,
-        typer.Option(
-            "--version",
-            metavar="",
-            callback=_version,
-            is_eager=True,
-            help="Print the version and exit.",
-        ),
-    ] = False,
-) -> int:
-    from bctrl_tail.config import Options  # lazily: --help and TAB never need it
+)(tail)
 
-    opts = Options(
-        run_id=run_id,
-        api_key=api_key,
-        base_url=base_url,
-        allow_http=allow_http,
-        types=tuple(types or ()),
-        categories=tuple(categories or ()),
-        connection_id=connection_id,
-        cursor=cursor,
-        limit=limit,
-        grep=tuple(grep or ()),
-        exclude=tuple(exclude or ()),
-        since=since,
-        output=output,
-        color=color,
-        time_format=time_format,
-        max_events=max_events,
-        until=tuple(until or ()),
-        timeout=timeout,
-        exit_status=exit_status,
-        cursor_file=cursor_file,
-        max_retries=max_retries,
-        idle_timeout=idle_timeout,
-        quiet=quiet,
-        verbose=verbose,
-        demo=demo,
-        demo_speed=demo_speed,
-    )
-    from bctrl_tail.run import execute
 
-    return execute(opts)
+def command() -> Any:
+    """The click command, with Typer's completion options moved to a panel of their own,
+    shown last."""
+    from typer.main import get_command
+
+    cmd = get_command(app)
+    for param in cmd.params:
+        if param.name in ("install_completion", "show_completion"):
+            param.rich_help_panel = COMPLETION  # type: ignore[attr-defined]
+    return cmd
 
 
 def _click_class(name: str) -> type[Exception]:
@@ -374,13 +120,42 @@ _WORDING = (
     ("Input should be a valid integer", "expected a whole number"),
     ("Input should be a valid number", "expected a number"),
 )
+# Click's own sentences, said the way every other usage error of this tool is said
+_CLICK_SENTENCES = (
+    (re.compile(r"'-\w' / '(--[^']+)'"), r"'\1'"),  # '-n' / '--max-events': the long name
+    (
+        re.compile(r"^Invalid value for '([^']+)': '(.*)' is not a valid (?:int|integer)\.?$"),
+        r"invalid \1 '\2': expected a whole number",
+    ),
+    (
+        re.compile(r"^Invalid value for '([^']+)': '(.*)' is not a valid float\.?$"),
+        r"invalid \1 '\2': expected a number",
+    ),
+    (re.compile(r"^Option '([^']+)' requires an argument\.?$"), r"\1 needs a value"),
+    (re.compile(r"^Missing argument '([^']+)'\.?$"), r"missing \1"),
+)
 
 
 def _plain(message: str) -> str:
     """Say what the value should be in our words, not the validation library's."""
     for old, new in _WORDING:
         message = message.replace(old, new)
+    for pattern, replacement in _CLICK_SENTENCES:
+        message = pattern.sub(replacement, message)
     return message
+
+
+def _usage_message(exc: Exception) -> str:
+    """One line for a usage error. An unknown option is named, with a suggestion only when
+    it is a likely typo (Click offers `--verbose` for `--bogus`)."""
+    name = getattr(exc, "option_name", None)
+    if type(exc).__name__ == "NoSuchOption" and isinstance(name, str):
+        import difflib  # only on this error path: start-up pays nothing for it
+
+        known = sorted(getattr(exc, "possibilities", None) or ())
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
+        return f"unknown option {name}" + (f" (did you mean {close[0]}?)" if close else "")
+    return _plain(exc.format_message())  # type: ignore[attr-defined]
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
@@ -390,24 +165,21 @@ def main(argv: list[str] | None = None) -> NoReturn:
     click_exception = _click_class("ClickException")
     code: Any
     try:
-        code = app(args=argv, prog_name="bctrl-tail", standalone_mode=False)
+        code = command().main(args=argv, prog_name="bctrl-tail", standalone_mode=False)
     except usage_error as exc:
-        message = _plain(exc.format_message())  # type: ignore[attr-defined]
+        message = _usage_message(exc)
         sys.stderr.write(f"bctrl-tail: error: {message} (see bctrl-tail --help)\n")
         code = ExitCode.USAGE
     except click_exception as exc:
         sys.stderr.write(f"bctrl-tail: error: {exc.format_message()}\n")  # type: ignore[attr-defined]
         code = getattr(exc, "exit_code", ExitCode.FAILURE)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, typer.Abort):  # click turns Ctrl-C while parsing into Abort
         code = ExitCode.INTERRUPTED
     except Terminated:
         code = ExitCode.TERMINATED
     except Exception as exc:
-        if type(exc).__name__ == "Abort":  # click turns Ctrl-C while parsing into Abort
-            code = ExitCode.INTERRUPTED
-        else:
-            sys.stderr.write(f"bctrl-tail: internal error: {type(exc).__name__}: {exc}\n")
-            code = ExitCode.FAILURE
+        sys.stderr.write(f"bctrl-tail: internal error: {type(exc).__name__}: {exc}\n")
+        code = ExitCode.FAILURE
     sys.exit(int(code) if isinstance(code, int) else 0)
 
 

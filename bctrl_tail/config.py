@@ -17,60 +17,33 @@ from urllib.parse import urlsplit
 
 from bctrl_tail.auth import LoginProvider, login_token, resolve_key
 from bctrl_tail.choices import CATEGORIES, COLORS, OUTPUTS, TIME_FORMATS
-from bctrl_tail.cursorfile import read_cursor_file
+from bctrl_tail.cursorfile import SavedCursors, read_cursor_file
 from bctrl_tail.errors import UsageError
 from bctrl_tail.events import parse_time
+from bctrl_tail.options import MAX_RUNS, Options
 from bctrl_tail.terminal import color_enabled
 
+__all__ = ["Config", "Options", "build_config"]
+
 DEFAULT_BASE_URL = "https://api.bctrl.ai"
+DEMO_BASE_URL = "http://127.0.0.1"  # the demo server's port is chosen at start
+DEMO_RUNS = ("run_demo", "run_demo_failed")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 MAX_SECONDS = 366 * 86400.0
 
 
 @dataclass(frozen=True)
-class Options:
-    """The raw option values as the command line gave them (None: not given)."""
-
-    run_id: str | None = None
-    api_key: str | None = field(default=None, repr=False)
-    base_url: str | None = None
-    allow_http: bool = False
-    types: tuple[str, ...] = ()
-    categories: tuple[str, ...] = ()
-    connection_id: str | None = None
-    cursor: str | None = None
-    limit: int | None = None
-    grep: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    since: str | None = None
-    output: str = "auto"
-    color: str | None = None
-    time_format: str = "local"
-    max_events: int | None = None
-    until: tuple[str, ...] = ()
-    timeout: float | None = None
-    exit_status: bool = False
-    cursor_file: str | None = None
-    max_retries: int = 10
-    idle_timeout: float = 60.0
-    quiet: bool = False
-    verbose: bool = False
-    demo: bool = False
-    demo_speed: float = 1.0
-
-
-@dataclass(frozen=True)
 class Config:
     """Everything the tail needs, validated. The key is kept out of repr()."""
 
-    run_id: str
+    run_ids: tuple[str, ...]  # one or more, no duplicates, in the order given
     api_key: str = field(repr=False)
     base_url: str
     types: tuple[str, ...]
     categories: tuple[str, ...]
     connection_id: str | None
-    cursor: str | None
+    cursors: Mapping[str, str]  # where each run starts: --cursor, else the cursor file
     limit: int | None
     grep: tuple[re.Pattern[str], ...]
     exclude: tuple[re.Pattern[str], ...]
@@ -83,6 +56,7 @@ class Config:
     timeout: float | None
     exit_status: bool
     cursor_file: Path | None
+    saved: SavedCursors  # what the cursor file held at start (written back with ours)
     max_retries: int
     idle_timeout: float
     quiet: bool
@@ -92,10 +66,24 @@ class Config:
     key_source: str = ""  # for -v: where the key came from (never the key)
 
     @property
+    def run_id(self) -> str:
+        """The first run (the only one, when one run is followed)."""
+        return self.run_ids[0]
+
+    @property
+    def cursor(self) -> str | None:
+        """Where the first run starts."""
+        return self.cursors.get(self.run_ids[0])
+
+    @property
     def stream_url(self) -> str:
+        return self.stream_url_for(self.run_ids[0])
+
+    def stream_url_for(self, run_id: str) -> str:
+        """The run's stream: its id percent-encoded as one path segment, never more."""
         from bctrl_tail.request import stream_url
 
-        return stream_url(self.base_url, self.run_id)
+        return stream_url(self.base_url, run_id)
 
 
 def split_values(values: Iterable[str], option: str = "option") -> tuple[str, ...]:
@@ -242,11 +230,7 @@ def build_config(
     ``login`` asks the bctrl CLI for a key (default: run `bctrl auth token` with ``env``); it is
     called at most once, last, when everything else is valid and no key was given.
     """
-    run_id = opts.run_id
-    if opts.demo:
-        run_id = run_id or "run_demo"
-    elif not run_id:
-        raise UsageError("missing RUN_ID", detail="usage: bctrl-tail [OPTIONS] RUN_ID (or --demo)")
+    run_ids = _run_ids(opts)
     output = _output(opts.output, env=env, stdout_is_tty=stdout_is_tty, stdin_is_tty=stdin_is_tty)
     color_flag = _choice(opts.color, COLORS, "--color") if opts.color is not None else None
     time_format = _choice(opts.time_format, TIME_FORMATS, "--time-format")
@@ -264,22 +248,28 @@ def build_config(
         raise UsageError("--demo-speed only applies with --demo")
     if opts.cursor is not None and not opts.cursor.strip():
         raise UsageError("empty value for --cursor")
+    if opts.cursor is not None and len(run_ids) > 1:
+        raise UsageError(
+            "--cursor applies to one run, and several were given",
+            detail="use --cursor-file to resume several runs, each after its own id",
+        )
     for pattern in (*opts.grep, *opts.exclude):
         if not pattern:
             raise UsageError("empty regex for --grep/--exclude: it would match every event")
+    base_url = DEMO_BASE_URL if opts.demo else _base_url(opts, env)
     cursor_file = Path(opts.cursor_file) if opts.cursor_file else None
-    cursor = opts.cursor
-    if cursor is None and cursor_file is not None:
-        cursor = read_cursor_file(cursor_file)
-    base_url = "http://127.0.0.1" if opts.demo else _base_url(opts, env)
+    saved = read_cursor_file(cursor_file, base_url) if cursor_file else SavedCursors(base_url)
+    cursors = {run_id: saved.runs[run_id] for run_id in run_ids if run_id in saved.runs}
+    if opts.cursor is not None:
+        cursors = {run_ids[0]: opts.cursor}
     config = Config(
-        run_id=run_id,
+        run_ids=run_ids,
         api_key="",
         base_url=base_url,
         types=split_values(opts.types, "--type"),
         categories=_categories(opts.categories),
         connection_id=_connection_id(opts.connection_id),
-        cursor=cursor,
+        cursors=cursors,
         limit=opts.limit,
         grep=_compile(opts.grep, "--grep"),
         exclude=_compile(opts.exclude, "--exclude"),
@@ -292,6 +282,7 @@ def build_config(
         timeout=opts.timeout,
         exit_status=opts.exit_status,
         cursor_file=cursor_file,
+        saved=saved,
         max_retries=opts.max_retries,
         idle_timeout=opts.idle_timeout,
         quiet=opts.quiet,
@@ -305,6 +296,28 @@ def build_config(
         login = lambda base: login_token(base, env)  # noqa: E731
     key, source = resolve_key(opts.api_key, env, base_url, login)
     return replace(config, api_key=key, key_source=source)
+
+
+def _run_ids(opts: Options) -> tuple[str, ...]:
+    """The runs to follow: 1 to MAX_RUNS, each named once (a repeat is followed once)."""
+    run_ids = tuple(dict.fromkeys(opts.run_ids))
+    if any(not run_id.strip() for run_id in run_ids):
+        raise UsageError("empty RUN_ID (an unset shell variable?)")
+    if opts.demo and not run_ids:
+        return (DEMO_RUNS[0],)
+    if opts.demo and not set(run_ids) <= set(DEMO_RUNS):
+        unknown = next(run_id for run_id in run_ids if run_id not in DEMO_RUNS)
+        raise UsageError(f"--demo serves {' and '.join(DEMO_RUNS)}, not {unknown!r}")
+    if not run_ids:
+        raise UsageError(
+            "missing RUN_ID", detail="usage: bctrl-tail [OPTIONS] RUN_ID... (or --demo)"
+        )
+    if len(run_ids) > MAX_RUNS:
+        raise UsageError(
+            f"at most {MAX_RUNS} runs at once, {len(run_ids)} were given",
+            detail="split them over several bctrl-tail commands",
+        )
+    return run_ids
 
 
 def _base_url(opts: Options, env: Mapping[str, str]) -> str:

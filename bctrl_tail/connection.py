@@ -2,10 +2,12 @@
 
 Bytes are read with ``read1`` so that each chunk is handed on the moment it arrives, on chunked
 and on close-delimited bodies alike (iterating a requests response waits for its chunk size).
-A reader thread hands them over, so the tail loop can wait with a deadline (idle timeout,
---timeout, a pending redraw) without ever poisoning the socket with a read timeout. Bytes are
-collected in a list that the tail loop takes whole (a queue per HTTP chunk cost 1.3 us per
-event on a chunked backlog); the queue only carries a wake-up for them, the end and errors.
+Each connection's reader thread keeps what it read in a small bounded buffer of its own and, when
+that buffer was empty, puts the connection in one inbox shared by every followed run; the tail
+loop waits on that inbox alone, with a deadline (idle timeouts, --timeout, a pending redraw),
+without ever poisoning a socket with a read timeout, and takes a connection's whole buffer at
+once. So a backlog costs one hand-over per batch rather than per HTTP chunk (a server that
+flushes every event sends one chunk per event), and a quiet run costs a blocked thread.
 """
 
 from __future__ import annotations
@@ -26,19 +28,24 @@ from bctrl_tail.transport import BearerAuth, prepare_https, route
 
 CONNECT_TIMEOUT = 10.0
 READ_SIZE = 65536
-COALESCE_MAX = 262144
+BUFFER_MAX = 131072  # bytes a reader may hold before the tail loop takes them: it then waits
 _EOF = b""
-_BYTES = object()  # queued when bytes wait in the inbox: the tail loop takes them all
+
+# What a reader thread hands over: None once the stream is open, then byte chunks, then b""
+# at the end of the body; or the exception that ended the attempt.
+Item = bytes | BaseException | None
+Inbox = queue.Queue["Connection"]  # connections with something to take
 
 
-class EndOfStream(Exception):
-    """The server closed the response (without a run.ended frame, as far as bytes go)."""
+def new_inbox() -> Inbox:
+    return queue.Queue()  # a connection or two per followed run at most: bounded by them
 
 
 class Connection:
-    """One attempt: a worker thread connects, checks the answer, then reads chunks.
+    """One attempt for one run: a worker thread connects, checks the answer, then reads
+    chunks into the connection's buffer, and puts the connection in the shared inbox.
 
-    The tail loop only ever waits on the queue, with a timeout of its choosing, so a server
+    The tail loop only ever waits on the inbox, with a timeout of its choosing, so a server
     that never answers cannot hang it past --timeout, and signals are handled at once.
     It is given what a request needs — URL, headers, key, read timeout — and nothing else.
     ``log`` receives -v lines (redirects followed); it is called from the reader thread.
@@ -53,7 +60,10 @@ class Connection:
         key: str,
         read_timeout: float,
         log: Callable[[str], None] = lambda line: None,
+        run_id: str = "",
+        inbox: Inbox | None = None,
     ) -> None:
+        self.run_id = run_id  # the followed run this attempt is for
         self.url = url
         self.status: int | None = None  # of the last answer, once one has arrived
         self.response: requests.Response | None = None
@@ -63,10 +73,11 @@ class Connection:
         self._session = session
         self._read_timeout = read_timeout
         self._proxy = ""  # host:port of the proxy the last request went through
-        self._queue: queue.Queue[object] = queue.Queue()
-        self._inbox: list[bytes] = []  # bytes read and not yet taken, at most ~COALESCE_MAX
-        self._inbox_size = 0
-        self._room = threading.Condition()  # guards the inbox; notified when it is taken
+        self._inbox = inbox if inbox is not None else new_inbox()
+        self._buffer: list[Item] = []
+        self._buffered = 0  # bytes in _buffer
+        self._waiting = False  # the connection is in the inbox: no need to put it again
+        self._changed = threading.Condition()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="bctrl-tail-reader", daemon=True)
         self._thread.start()
@@ -83,15 +94,14 @@ class Connection:
             self._put(None)  # the stream is open
             reads = _reads(self.response.raw if self.response is not None else None)
             while not self._stop.is_set():
+                item: bytes | BaseException
                 try:
-                    data = next(reads, _EOF)
+                    item = next(reads, _EOF)
                 except BaseException as exc:
-                    self._put(exc)
+                    item = exc
+                self._put(item)
+                if not isinstance(item, bytes) or item == _EOF:
                     return
-                if not data:
-                    self._put(_EOF)
-                    return
-                self._deliver(data)
         finally:
             if self.response is not None:
                 with contextlib.suppress(Exception):
@@ -136,63 +146,50 @@ class Connection:
         except NETWORK_ERRORS as exc:
             raise connect_error(exc, url, way) from None
 
-    def _put(self, item: object) -> None:
-        self._queue.put(item)
+    def _put(self, item: Item) -> None:
+        """Hand ``item`` over: into the buffer, and this connection into the inbox if it is
+        not there yet. A full buffer makes the reader wait (and the server, through TCP)."""
+        with self._changed:
+            while self._buffered >= BUFFER_MAX:
+                if self._stop.is_set():
+                    return
+                self._changed.wait(0.2)
+            if self._stop.is_set():
+                return
+            self._buffer.append(item)
+            if isinstance(item, bytes):
+                self._buffered += len(item)
+            if self._waiting:
+                return
+            self._waiting = True
+        self._inbox.put(self)
 
-    def _deliver(self, data: bytes) -> None:
-        """Add ``data`` to the inbox, waking the tail loop if it was empty; wait while the
-        inbox is full (the tail loop is behind), so memory stays bounded."""
-        with self._room:
-            while self._inbox_size >= COALESCE_MAX and not self._stop.is_set():
-                self._room.wait(0.2)
-            wake = not self._inbox
-            self._inbox.append(data)
-            self._inbox_size += len(data)
-        if wake:
-            self._queue.put(_BYTES)
+    def take(self) -> list[Item]:
+        """Everything handed over since the last take, in order (the tail loop's side)."""
+        with self._changed:
+            items, self._buffer = self._buffer, []
+            self._buffered = 0
+            self._waiting = False
+            self._changed.notify()
+        return items
 
-    def _take(self) -> bytes:
-        with self._room:
-            parts, self._inbox, self._inbox_size = self._inbox, [], 0
-            self._room.notify()
-        return parts[0] if len(parts) == 1 else b"".join(parts)
-
-    def wait_open(self, timeout: float | None) -> bool:
-        """True once the stream is open; False if `timeout` passed first; raises its error."""
-        try:
-            item = self._queue.get(timeout=timeout)
-        except queue.Empty:
-            return False
-        if isinstance(item, BaseException):
-            raise _as_tail_error(item)
-        return True
-
-    def next_chunk(self, timeout: float | None) -> bytes | None:
-        """The next bytes; None when `timeout` passed with no bytes; EndOfStream at the end.
-
-        All the bytes read so far come at once (up to about COALESCE_MAX), so a backlog is
-        decoded and flushed per batch, not per HTTP chunk; nothing ever waits for more, so a
-        lone event is handed on at once. The end or an error comes after the bytes before it.
-        """
-        try:
-            item = self._queue.get(timeout=timeout)
-        except queue.Empty:
-            return None
-        if item is _BYTES:
-            return self._take()
-        if isinstance(item, BaseException):
-            raise _as_tail_error(item)
-        raise EndOfStream
+    def stop(self) -> None:
+        """Start closing without waiting: the reader stops handing anything over, and a read
+        blocked on the socket returns. ``close`` then waits for the reader."""
+        self._stop.set()
+        with self._changed:
+            self._changed.notify_all()  # a reader waiting for room in its buffer
+        response = self.response
+        if response is not None:
+            with contextlib.suppress(Exception):
+                response.raw.shutdown()  # urllib3 >= 2.3: wakes a read blocked on the socket
 
     def close(self) -> None:
         """Close promptly: shut the socket so a blocked read returns, and join the reader,
         which closes the response. A reader still connecting cannot be woken; it is a daemon
         and closes what it gets as soon as ``send`` returns, so it is not waited for long."""
-        self._stop.set()
+        self.stop()
         response = self.response
-        if response is not None:
-            with contextlib.suppress(Exception):
-                response.raw.shutdown()  # urllib3 >= 2.3: wakes a read blocked on the socket
         self._thread.join(timeout=1.0 if response is not None else 0.1)
         if response is not None and self._thread.is_alive():
             with contextlib.suppress(Exception):
@@ -214,7 +211,7 @@ class NoContent(Exception):
     """HTTP 204: the server has nothing to stream; the tail stops with exit 0."""
 
 
-def _as_tail_error(exc: BaseException) -> BaseException:
+def as_tail_error(exc: BaseException) -> BaseException:
     """Errors from the reader thread: typed ones as they are, network failures while reading
     as a reason to resume, and anything else (a bug) as it is, to be reported as one."""
     if isinstance(exc, NETWORK_ERRORS) and not isinstance(exc, TailError):

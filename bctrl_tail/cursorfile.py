@@ -1,77 +1,75 @@
-"""--cursor-file: the id of the last event output, saved atomically at least once a second."""
+"""--cursor-file: one resume point per run, read at start and saved atomically.
+
+The file is one JSON object::
+
+    {"format": "bctrl-tail.cursor/1", "baseUrl": BASE, "runs": {RUN_ID: LAST_ID, ...}}
+
+A run's id is kept beside its cursor so that a file reused for another run can never make it
+skip events, and the base URL so that a cursor of one API is never sent to another. Entries
+of runs not being followed are kept when the file is rewritten, so one file can serve a CI job
+that tails different batches of runs one after the other.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bctrl_tail.errors import UsageError
 
-
-class CursorFile:
-    """Remembers the last output id and writes it with temp file + fsync + rename: a reader
-    (or the next run, even after a crash) sees the old id or the new one, never half of one.
-
-    ``save`` raises OSError; the caller decides whether that ends the tail.
-    """
-
-    def __init__(self, path: Path | None, *, interval: float = 1.0) -> None:
-        self.path = path
-        self._interval = interval
-        self._current: str | None = None
-        self._saved: str | None = None
-        self._tried_at = float("-inf")
-
-    @property
-    def current(self) -> str | None:
-        return self._current
-
-    def update(self, event_id: str) -> None:
-        if event_id:
-            self._current = event_id
-
-    def maybe_save(self, now: float) -> None:
-        """Save when the id changed and the last try is `interval` old: at most once per
-        interval, failed tries included (a full disk must not cost a syscall per chunk)."""
-        if self._current != self._saved and now - self._tried_at >= self._interval:
-            self._tried_at = now
-            self.save()
-
-    def save(self) -> None:
-        """Write now if anything changed since the last write."""
-        if self.path is None or self._current is None or self._current == self._saved:
-            return
-        current = self._current
-        directory = self.path.parent if str(self.path.parent) else Path(".")
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=directory)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(current + "\n")
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        _sync_folder(directory)
-        self._saved = current
+FORMAT = "bctrl-tail.cursor/1"
+MAX_BYTES = 64 * 1024 * 1024  # far above any real file; refuses /dev/zero and the like
 
 
-def _sync_folder(directory: Path) -> None:
-    """Make the rename itself durable, so a power cut cannot bring the old id back."""
-    with contextlib.suppress(OSError):  # not every platform can open a folder
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+@dataclass(frozen=True)
+class SavedCursors:
+    """What a cursor file held at start, for the base URL being tailed."""
+
+    base_url: str = ""  # the base URL the cursors are for (what a rewrite records)
+    runs: Mapping[str, str] = field(default_factory=dict)  # for this base URL only
+    other_base_url: str | None = None  # the file was written for another API: none applied
 
 
-def read_cursor_file(path: Path) -> str | None:
-    """The saved resume point, or None when the file does not exist yet or is empty.
+def _malformed(path: Path, why: str) -> UsageError:
+    return UsageError(
+        f"malformed --cursor-file {path}: {why}",
+        detail=f'expected {{"format": "{FORMAT}", "baseUrl": …, "runs": {{RUN_ID: LAST_ID}}}};'
+        " delete the file to start from the beginning",
+    )
+
+
+def parse_cursor_file(text: str, path: Path, base_url: str) -> SavedCursors:
+    """The cursors of ``text`` for ``base_url``; UsageError (exit 2) naming ``path`` for
+    anything that is not this format. A blank file (``mktemp``) holds no cursor yet."""
+    if not text.strip():
+        return SavedCursors(base_url)
+    try:
+        value: Any = json.loads(text)
+    except (ValueError, RecursionError):
+        raise _malformed(path, "not a JSON object") from None
+    if not isinstance(value, dict) or value.get("format") != FORMAT:
+        raise _malformed(path, f"not a {FORMAT} file")
+    base, runs = value.get("baseUrl"), value.get("runs")
+    if not isinstance(base, str) or not base:
+        raise _malformed(path, '"baseUrl" must be a URL')
+    if not isinstance(runs, dict) or not all(
+        isinstance(key, str) and key and isinstance(cursor, str) and cursor
+        for key, cursor in runs.items()
+    ):
+        raise _malformed(path, '"runs" must map run ids to event ids (non-empty strings)')
+    if base.rstrip("/") != base_url.rstrip("/"):
+        return SavedCursors(base_url, other_base_url=base)
+    return SavedCursors(base_url, dict(runs))
+
+
+def read_cursor_file(path: Path, base_url: str) -> SavedCursors:
+    """The saved cursors, or none when the file does not exist yet.
 
     Its folder must exist and be writable now: finding out at the first save would lose the
     resume point of events already shown.
@@ -80,15 +78,97 @@ def read_cursor_file(path: Path) -> str | None:
     if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
         raise UsageError(f"cannot write --cursor-file {path}: no writable folder {folder}")
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
-        return None
+        return SavedCursors(base_url)
     except OSError as exc:
         raise UsageError(f"cannot read --cursor-file {path}: {exc.strerror or exc}") from None
+    if len(raw) > MAX_BYTES:
+        raise _malformed(path, "far too large")
     try:
-        text = raw.decode("utf-8").strip()
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise UsageError(f"malformed --cursor-file {path}: not UTF-8 text") from None
-    if "\n" in text or "\r" in text or "\x00" in text:
-        raise UsageError(f"malformed --cursor-file {path}: expected one event id on one line")
-    return text or None
+        raise _malformed(path, "not UTF-8 text") from None
+    return parse_cursor_file(text.removeprefix("\ufeff"), path, base_url)
+
+
+def cursor_document(base_url: str, runs: Mapping[str, str]) -> bytes:
+    """The file's bytes: UTF-8 JSON (ids are any text; \\u escapes where UTF-8 cannot go)."""
+    document = {"format": FORMAT, "baseUrl": base_url, "runs": dict(runs)}
+    try:
+        return (json.dumps(document, ensure_ascii=False) + "\n").encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return (json.dumps(document) + "\n").encode("ascii")
+
+
+class CursorFile:
+    """Remembers the last output id of every run and writes them all with temp file + fsync +
+    rename: a reader (or the next run, even after a crash) sees the old file or the new one,
+    never half of one. Entries of other runs found at start are written back unchanged.
+
+    ``save`` raises OSError; the caller decides whether that ends the tail.
+    """
+
+    def __init__(
+        self,
+        path: Path | None,
+        base_url: str = "",
+        saved: Mapping[str, str] | None = None,
+        *,
+        interval: float = 1.0,
+    ) -> None:
+        self.path = path
+        self._base_url = base_url
+        self._runs: dict[str, str] = dict(saved or {})
+        self._interval = interval
+        self._changed = False
+        self._tried_at = float("-inf")
+
+    def current(self, run_id: str) -> str | None:
+        return self._runs.get(run_id)
+
+    def update(self, run_id: str, event_id: str) -> None:
+        if event_id and self._runs.get(run_id) != event_id:
+            self._runs[run_id] = event_id
+            self._changed = True
+
+    def maybe_save(self, now: float) -> None:
+        """Save when something changed and the last try is `interval` old: at most once per
+        interval, failed tries included (a full disk must not cost a syscall per chunk)."""
+        if self._changed and now - self._tried_at >= self._interval:
+            self._tried_at = now
+            self.save()
+
+    def save(self) -> None:
+        """Write now if anything changed since the last write."""
+        if self.path is None or not self._changed:
+            return
+        write_atomically(self.path, cursor_document(self._base_url, self._runs))
+        self._changed = False
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _sync_folder(directory)
+
+
+def _sync_folder(directory: Path) -> None:
+    """Make the rename itself durable, so a power cut cannot bring the old file back."""
+    with contextlib.suppress(OSError):  # not every platform can open a folder
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

@@ -14,6 +14,7 @@ class ExitCode(enum.IntEnum):
     RUN_FAILED = 3
     AUTH = 4
     NOT_FOUND = 5
+    UNTIL_UNMET = 6
     TIMEOUT = 124
     INTERRUPTED = 130
     TERMINATED = 143

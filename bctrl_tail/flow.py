@@ -83,13 +83,14 @@ class Flow:
         self.raw = raw
         self.shown = 0
         self.last_id: str | None = None  # the id of the last event output
-        self.resume_id: str | None = config.cursor  # where a new connection starts
+        cursor = config.cursors.get(run_id)  # this run's own start: never another run's
+        self.resume_id: str | None = cursor  # where a new connection starts
         self.retry_ms: int | None = None  # the server's last valid retry
         self.ended: RunEnded | None = None
         self._filtered = bool(config.grep or config.exclude or config.since is not None)
         self._seen: OrderedDict[str, None] = OrderedDict()
-        if config.cursor:  # "start after": a server that includes the cursor event shows it not
-            self._seen[config.cursor] = None
+        if cursor:  # "start after": a server that includes the cursor event shows it not
+            self._seen[cursor] = None
 
     def feed(self, frames: Iterable[Frame]) -> Step:
         """Decide on ``frames`` in order; after a stop, the rest are not looked at."""

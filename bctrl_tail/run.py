@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from bctrl_tail.auth import login_token
 from bctrl_tail.config import Config, Options, build_config
-from bctrl_tail.errors import ExitCode, TailError, Terminated, UsageError
+from bctrl_tail.errors import ExitCode, TailError, Terminated
 from bctrl_tail.reporter import Reporter
 
 if TYPE_CHECKING:
@@ -37,16 +37,32 @@ def execute(opts: Options) -> int:
     reporter = Reporter(sys.stderr, quiet=config.quiet, verbose=config.verbose, secret=secret)
     if config.key_source:
         reporter.debug(f"API key from {config.key_source}")
-    if opts.cursor is None and config.cursor and config.cursor_file is not None:
-        reporter.info(f"resuming after {config.cursor} (from {config.cursor_file})")
+    report_resume(config, reporter, cursor_given=opts.cursor is not None)
     return follow(config, reporter)
+
+
+def report_resume(config: Config, reporter: Reporter, *, cursor_given: bool) -> None:
+    """Say where the cursor file makes each run start, and why it does not, if it does not."""
+    path = config.cursor_file
+    if path is None or cursor_given:
+        return
+    other = config.saved.other_base_url
+    if other is not None:
+        reporter.warn(
+            f"--cursor-file {path} holds cursors for {other}, not {config.base_url}:"
+            " starting from the beginning (it is rewritten for this URL once an event is shown)"
+        )
+    for run_id, cursor in config.cursors.items():
+        which = "" if len(config.run_ids) == 1 else f"{run_id} "
+        reporter.info(f"resuming {which}after {cursor} (from {path})")
 
 
 def make_renderer(config: Config, reporter: Reporter) -> Renderer:
     if config.output == "jsonl":
         from bctrl_tail.render.jsonl import JsonlRenderer
 
-        return JsonlRenderer(sys.stdout.buffer, terminal=sys.stdout.isatty())
+        several = len(config.run_ids) > 1
+        return JsonlRenderer(sys.stdout.buffer, terminal=sys.stdout.isatty(), run_ids=several)
     if config.output == "raw":
         from bctrl_tail.render.raw import RawOutput
 
@@ -61,7 +77,7 @@ def make_renderer(config: Config, reporter: Reporter) -> Renderer:
     if config.output == "pretty":
         from bctrl_tail.render.pretty import PrettyRenderer
 
-        return PrettyRenderer(console, time_format=config.time_format)
+        return PrettyRenderer(console, time_format=config.time_format, run_ids=config.run_ids)
     reporter.defer()
     if config.output == "view":
         from bctrl_tail.render.view.bridge import ViewRenderer
@@ -69,22 +85,25 @@ def make_renderer(config: Config, reporter: Reporter) -> Renderer:
         return ViewRenderer(time_format=config.time_format, console=console)
     from bctrl_tail.render.table import TableRenderer
 
-    return TableRenderer(console, run_id=config.run_id, time_format=config.time_format)
+    return TableRenderer(console, run_id=run_title(config), time_format=config.time_format)
+
+
+def run_title(config: Config) -> str:
+    """What a header calls the runs followed: the ids, or the first and how many more."""
+    ids = config.run_ids
+    return ", ".join(ids) if len(ids) <= 3 else f"{ids[0]} and {len(ids) - 1} more"
 
 
 def _start_demo(config: Config, reporter: Reporter) -> tuple[Any, Config]:
     from bctrl_tail.simulator import Simulator, demo_runs
 
-    runs = demo_runs(speed=config.demo_speed)
-    names = [run.run_id for run in runs]
-    if config.run_id not in names:
-        raise UsageError(f"--demo serves {' and '.join(names)}, not {config.run_id!r}")
     sim = Simulator(host="127.0.0.1", port=0)
-    for run in runs:
+    for run in demo_runs(speed=config.demo_speed):
         sim.add_run(run)
     sim.start()
+    noun = "run" if len(config.run_ids) == 1 else "runs"
     reporter.info(
-        f"demo: tailing simulated run {config.run_id} served at {sim.base_url}"
+        f"demo: tailing simulated {noun} {' and '.join(config.run_ids)} served at {sim.base_url}"
         + ("" if config.demo_speed != 1 else " (try --demo-speed 10)")
     )
     return sim, replace(config, base_url=sim.base_url)
@@ -110,7 +129,7 @@ def follow(config: Config, reporter: Reporter) -> int:
         if config.output == "view":
             from bctrl_tail.render.view.session import drive
 
-            code = drive(renderer, tail, title=config.run_id, color=config.color)
+            code = drive(renderer, tail, title=run_title(config), color=config.color)
         else:
             code = tail.run()
     except BrokenPipeError:
@@ -137,23 +156,31 @@ def follow(config: Config, reporter: Reporter) -> int:
     finally:
         code = _cleanup(renderer, tail, sim, reporter, code)
     if summary and tail is not None:
-        from bctrl_tail.flow import end_line
-
-        stats = tail.stats
         word = "interrupted" if code == ExitCode.INTERRUPTED else "terminated"
-        line = end_line(
-            config.run_id,
+        reporter.info(stopped_line(tail, word))
+    reporter.release()
+    if errors:
+        reporter.error(errors)
+    return code
+
+
+def stopped_line(tail: Tail, word: str) -> str:
+    """What a stopped tail says: the counts, and where each run could resume."""
+    from bctrl_tail.flow import end_line
+
+    stats = tail.stats
+    last_ids = tail.last_ids()
+    if len(last_ids) == 1:
+        return end_line(
+            tail.config.run_id,
             None,
             shown=stats.shown,
             reconnects=stats.reconnects,
             stopped=word,
             last_id=stats.last_id,
         )
-        reporter.info(line)
-    reporter.release()
-    if errors:
-        reporter.error(errors)
-    return code
+    where = ", ".join(f"{run_id} {last or '(none)'}" for run_id, last in last_ids.items())
+    return f"{word}: {stats.shown} events shown, {stats.reconnects} reconnects; last ids: {where}"
 
 
 def _cleanup(

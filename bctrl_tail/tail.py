@@ -1,5 +1,13 @@
-"""The tail loop: connect, decode, hand frames to the event core (flow.py), carry out what it
-decides; reconnect and resume on failure.
+"""The tail loop: one connection per followed run, one event core (flow.py) per run, and one
+merge point that feeds the renderer in order of arrival; each run reconnects and resumes on
+its own.
+
+Every connection's reader thread buffers what it reads and puts its connection in one shared
+inbox (connection.py). This thread alone takes the connections out in the order they came in,
+decodes each one's bytes with the run's decoder (followed.py), asks the run's event core what
+the frames mean and carries that out, so the renderer, the counters and the cursor file are
+only ever touched from here. A quiet run costs a reader thread blocked on its socket, and one
+wake-up per heartbeat.
 
 Typed exceptions travel up from here; the CLI turns them into exit codes and messages.
 """
@@ -7,31 +15,22 @@ Typed exceptions travel up from here; the CLI turns them into exit codes and mes
 from __future__ import annotations
 
 import contextlib
+import queue
 import random
 import sys
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
-from bctrl_tail.connection import Connection, EndOfStream, NoContent
+from bctrl_tail.connection import Connection, Item, NoContent, as_tail_error, new_inbox
 from bctrl_tail.cursorfile import CursorFile
-from bctrl_tail.errors import (
-    FIRST_CONTACT_RETRIES,
-    ConnectFailed,
-    ExitCode,
-    GaveUpError,
-    ResponseError,
-    RetryableError,
-    TimedOut,
-)
+from bctrl_tail.errors import ConnectFailed, ExitCode, RetryableError, TailError, TimedOut
 from bctrl_tail.events import RunEnded
 from bctrl_tail.flow import Flow, Step, end_line
+from bctrl_tail.followed import Followed
 from bctrl_tail.render import ConnState, Renderer
-from bctrl_tail.request import request_headers, request_url
-from bctrl_tail.sse import BlockTooLarge, SSEDecoder
-from bctrl_tail.transport import new_session
+from bctrl_tail.transport import new_session, prepare_https
 
 if TYPE_CHECKING:
     import requests
@@ -39,13 +38,9 @@ if TYPE_CHECKING:
     from bctrl_tail.config import Config
     from bctrl_tail.reporter import Reporter
 
-MAX_DELAY = 30.0
-MIN_BASE = 0.05
-MAX_RETRY_AFTER = 3600.0  # a server's Retry-After is a floor, but not a year-long one
-_MAX_DOUBLINGS = 64  # 2**64 s outgrows any cap; 2.0**1024 would overflow
-
-
 HEAP_KEPT = 16 * 2**20  # bytes of freed heap the allocator may keep instead of returning
+MAX_BATCH = 64  # connections taken from the inbox per wake-up before the renderer is flushed
+COUNTDOWN_EVERY = 0.25  # seconds between the "reconnecting in Ns" updates of a waiting run
 
 
 def keep_freed_heap() -> None:
@@ -65,19 +60,6 @@ def keep_freed_heap() -> None:
         ctypes.CDLL(None).mallopt(-1, HEAP_KEPT)  # M_TRIM_THRESHOLD; musl's is a no-op
 
 
-def backoff_delay(
-    failures: int, base: float, retry_after: float | None, rand: Callable[[], float]
-) -> float:
-    """base·2^(failures-1), capped at 30 s, ±20 % jitter (never above the cap);
-    Retry-After is a floor, even above the cap: the server said when to come back."""
-    doublings = min(max(0, failures - 1), _MAX_DOUBLINGS)
-    delay = min(MAX_DELAY, base * 2.0**doublings)
-    delay = min(MAX_DELAY, delay * (0.8 + 0.4 * rand()))
-    if retry_after is not None:
-        delay = max(delay, min(retry_after, MAX_RETRY_AFTER))
-    return delay
-
-
 class RawSink(Protocol):
     """Where raw output goes: the blocks of one batch, in order."""
 
@@ -86,13 +68,14 @@ class RawSink(Protocol):
 
 @dataclass
 class Stats:
-    shown: int = 0
-    reconnects: int = 0
-    last_id: str | None = None  # the id of the last event output
+    shown: int = 0  # across every run
+    reconnects: int = 0  # across every run
+    last_id: str | None = None  # the id of the last event output, whichever run it came from
 
 
 class Tail:
-    """Follows one run until it ends, a stop condition is met, or an error ends it."""
+    """Follows every run of the config until all have ended, a stop condition is met, or an
+    error ends it."""
 
     def __init__(
         self,
@@ -111,169 +94,287 @@ class Tail:
         self.session = session or new_session()
         self.clock = clock
         self.rand = rand
-        self.stats = Stats()
-        self.cursor_file = CursorFile(config.cursor_file)
-        self.ended: RunEnded | None = None
         self.raw = raw
-        self.flow = Flow(config, config.run_id, raw=raw is not None)
+        self.stats = Stats()
+        self.several = len(config.run_ids) > 1
+        self.cursor_file = CursorFile(config.cursor_file, config.saved.base_url, config.saved.runs)
+        self.ended: dict[str, RunEnded] = {}
+        self.runs = {
+            run_id: Followed(run_id, Flow(config, run_id, raw=raw is not None))
+            for run_id in config.run_ids
+        }
+        self.inbox = new_inbox()
         self._deadline = clock() + config.timeout if config.timeout else None
-        self._delivered = False
-        self._answered = False  # some HTTP answer has arrived (see FIRST_CONTACT_RETRIES)
-        self._pause = threading.Event()
         self._cursor_warned = False
 
+    # -- the loop ----------------------------------------------------------------------------
+
     def run(self) -> ExitCode:
-        """Attempt, and on a retryable failure back off and attempt again, resuming.
-
-        ``failures`` counts consecutive failed attempts; an attempt that delivered a frame
-        (``Step.delivered``) starts the count again, so a long tail survives any number of
-        drops while a server that never gets as far as a frame is given up on.
-        """
+        """Connect every run, then take what the readers hand over, in order, until every run
+        has ended (or a stop condition, a fatal answer or --timeout ends it all)."""
         keep_freed_heap()
-        failures = 0
-        attempt = 1
-        while True:
-            self._state(
-                ConnState("connecting" if attempt == 1 else "reconnecting", attempt=attempt)
-            )
-            self._delivered = False
-            retry_after: float | None = None
-            detail: str | None = None
-            hint: str | None = None
-            max_retries = self.config.max_retries
-            try:
-                return self._attempt(attempt)
-            except EndOfStream:
-                reason = "the server closed the stream"
-            except RetryableError as exc:
-                reason, detail, hint = exc.message, exc.detail, exc.hint
-                retry_after = exc.retry_after
-                if isinstance(exc, ConnectFailed) and not self._answered:
-                    max_retries = min(max_retries, FIRST_CONTACT_RETRIES)
-            failures = 1 if self._delivered else failures + 1
-            if failures > max_retries:
-                tries = "" if max_retries == 0 else f" after {failures} attempts"
-                raise GaveUpError(f"gave up{tries}: {reason}", detail=detail, hint=hint)
-            # a server's retry: sets the base, but never below MIN_BASE: retry: 0 plus a server
-            # that closes after each comment would otherwise be hammered in a tight loop
-            retry_ms = self.flow.retry_ms
-            base = 1.0 if retry_ms is None else max(MIN_BASE, retry_ms / 1000)
-            delay = backoff_delay(failures, base, retry_after, self.rand)
-            attempt += 1
-            self.stats.reconnects += 1
-            self.reporter.progress(
-                f"reconnecting in {delay:.1f}s (attempt {failures + 1}): {reason}"
-            )
-            self._wait(delay, failures + 1, reason)
-
-    def _attempt(self, attempt: int) -> ExitCode:
-        """One connection. The first sends the starting cursor; a reconnect sends the last id
-        seen as both ``cursor`` and ``Last-Event-ID`` (the API honours either)."""
-        cursor = self.flow.resume_id
-        last_event_id = None if attempt == 1 else cursor
-        config = self.config
-        conn = Connection(
-            self.session,
-            request_url(config, config.run_id, cursor),
-            request_headers(last_event_id),
-            key=config.api_key,
-            read_timeout=config.idle_timeout + 1.0,
-            log=self.reporter.debug,
-        )
-        self.reporter.debug(f"connection {attempt}: GET {conn.url}")
         try:
-            while not conn.wait_open(self._slice(None)):
-                self._tick()
-            self.reporter.debug(f"HTTP {conn.status}: streaming")
-            self._state(ConnState("live"))
-            return self._stream(conn)
-        except NoContent:
-            self.reporter.info("the server has no events to stream (HTTP 204)")
-            return ExitCode.OK
-        finally:
-            self._answered = self._answered or conn.status is not None
-            conn.close()
-
-    def _stream(self, conn: Connection) -> ExitCode:
-        decoder = SSEDecoder(self.flow.resume_id or "")
-        flow = self.flow
-        idle = self.config.idle_timeout
-        last_bytes = self.clock()
-        try:
+            if self.config.base_url.startswith("https:"):
+                prepare_https(self.session)  # here, before the readers share the session
+            for run in self.runs.values():
+                self._connect(run)
             while True:
-                chunk = conn.next_chunk(self._slice(last_bytes + idle))
-                now = self.clock()
-                if chunk is None:
-                    self._tick()
-                    if now - last_bytes >= idle:
-                        raise RetryableError(f"no data for {idle:g}s (idle timeout)")
-                    continue
-                last_bytes = now
-                try:
-                    frames = decoder.feed(chunk)
-                except BlockTooLarge as exc:
-                    raise ResponseError(str(exc), detail="the server never ended it") from None
-                if frames:
-                    code = self._apply(flow.feed(frames))
+                code = self._all_ended()
+                if code is not None:
+                    return code
+                batch = self._take(self._slice())
+                if batch:
+                    code = self._handle(batch)
                     if code is not None:
                         self.renderer.flush()
                         return code
+                self._housekeeping()
                 self._tick()
         finally:
-            decoder.close()  # a complete retry line in the cut-off block still counts
-            flow.stream_closed(decoder.retry_ms)
+            self._close_all()
 
-    def _apply(self, step: Step) -> ExitCode | None:
-        """Carry out what the event core decided for one batch of frames."""
+    def _take(self, timeout: float) -> list[Connection]:
+        """The connections with something to take: wait up to ``timeout`` for the first, then
+        those already waiting, so a backlog is handled (and flushed) per batch."""
+        try:
+            batch = [self.inbox.get(timeout=timeout)]
+        except queue.Empty:
+            return []
+        get = self.inbox.get_nowait
+        while len(batch) < MAX_BATCH:
+            try:
+                batch.append(get())
+            except queue.Empty:
+                break
+        return batch
+
+    def _handle(self, batch: list[Connection]) -> ExitCode | None:
+        """Carry out what each connection handed over, in the order the connections came in;
+        a connection's bytes are decoded together."""
+        for conn in batch:
+            run = self.runs[conn.run_id]
+            items = conn.take()
+            if run.conn is not conn:
+                continue  # left over from an attempt already given up
+            code = self._items(run, items)
+            if code is not None:
+                return code
+            self.renderer.flush()  # per connection: what one take produced is bounded
+        return None
+
+    def _items(self, run: Followed, items: list[Item]) -> ExitCode | None:
+        chunks: list[bytes] = []
+        for item in items:
+            if isinstance(item, bytes) and item:
+                chunks.append(item)
+                continue
+            if chunks:
+                code = self._on_bytes(run, chunks[0] if len(chunks) == 1 else b"".join(chunks))
+                chunks = []
+                if code is not None or run.conn is None:
+                    return code
+            if item is None:
+                self._on_open(run)
+            elif isinstance(item, bytes):
+                self._on_failure(run, "the server closed the stream")
+                return None
+            else:
+                self._on_error(run, item)
+                return None
+        if chunks:
+            return self._on_bytes(run, chunks[0] if len(chunks) == 1 else b"".join(chunks))
+        return None
+
+    # -- one run's connection ----------------------------------------------------------------
+
+    def _connect(self, run: Followed) -> None:
+        conn = run.connect(self.session, self.config, self.inbox, self.reporter.debug)
+        self.reporter.debug(f"connection {run.attempts}: GET {conn.url}")
+        phase = "connecting" if run.attempts == 1 else "reconnecting"
+        self._state(run, ConnState(phase, attempt=run.attempts))
+
+    def _on_open(self, run: Followed) -> None:
+        assert run.conn is not None
+        self.reporter.debug(self._about(run, f"HTTP {run.conn.status}: streaming"))
+        run.opened(self.clock())
+        self._state(run, ConnState("live"))
+
+    def _on_bytes(self, run: Followed, chunk: bytes) -> ExitCode | None:
+        try:
+            frames = run.decode(chunk, self.clock())
+        except TailError as exc:
+            raise self._named(exc, run) from None
+        if not frames:
+            return None
+        return self._apply(run, run.flow.feed(frames))
+
+    def _on_error(self, run: Followed, exc: BaseException) -> None:
+        error = as_tail_error(exc)
+        if isinstance(error, NoContent):
+            self.reporter.info(self._about(run, "the server has no events to stream (HTTP 204)"))
+            run.drop()
+            run.done = True
+        elif isinstance(error, RetryableError):
+            first_contact = isinstance(error, ConnectFailed)
+            self._on_failure(run, error.message, error, first_contact=first_contact)
+        elif isinstance(error, TailError):
+            raise self._named(error, run)
+        else:  # pragma: no cover - as_tail_error only returns the kinds above
+            raise error
+
+    def _on_failure(
+        self,
+        run: Followed,
+        reason: str,
+        error: RetryableError | None = None,
+        *,
+        first_contact: bool = False,
+    ) -> None:
+        """The attempt failed: back off and try again, resuming; or give up, naming the run."""
+        now = self.clock()
+        try:
+            delay = run.failed(
+                reason,
+                detail=error.detail if error is not None else None,
+                hint=error.hint if error is not None else None,
+                retry_after=error.retry_after if error is not None else None,
+                first_contact=first_contact,
+                max_retries=self.config.max_retries,
+                rand=self.rand,
+                now=now,
+            )
+        except TailError as exc:
+            raise self._named(exc, run) from None
+        self.stats.reconnects += 1
+        self.reporter.progress(
+            self._about(run, f"reconnecting in {delay:.1f}s (attempt {run.failures + 1}): {reason}")
+        )
+        self._countdown(run, now, force=True)
+
+    # -- what the event core decided ---------------------------------------------------------
+
+    def _apply(self, run: Followed, step: Step) -> ExitCode | None:
+        """Carry out what a run's event core decided for one batch of frames; the counts and
+        stop conditions that span runs (-n) are decided here."""
         if step.delivered:
-            self._delivered = True
+            run.delivered = True
         reporter = self.reporter
         for level, line in step.notes:
-            getattr(reporter, level)(line)
+            getattr(reporter, level)(self._about(run, line))
         if step.events:
-            # counted and saved one by one: a closed stdout can stop this loop half-way
-            on_event, stats, cursor_file = self.renderer.on_event, self.stats, self.cursor_file
-            for event in step.events:
-                on_event(event)
-                stats.shown += 1
-                if event.id:
-                    stats.last_id = event.id
-                    cursor_file.update(event.id)
+            code = self._output(run, step)
+            if code is not None:
+                return code
         if step.raw and self.raw is not None:
             self.raw.write_raw(step.raw)
         if step.ended is not None:
-            self.ended = step.ended
-            self._state(ConnState("ended", ended_status=step.ended.status))
-            reporter.info(
-                end_line(
-                    self.config.run_id,
-                    step.ended,
-                    shown=self.flow.shown,
-                    reconnects=self.stats.reconnects,
-                )
-            )
-        return step.stop
+            self._end(run, step.ended, step.stop or ExitCode.OK)
+            return None
+        return step.stop  # --until: every run stops
+
+    def _output(self, run: Followed, step: Step) -> ExitCode | None:
+        on_event = self.renderer.on_event
+        update = self.cursor_file.update
+        stats = self.stats
+        limit = self.config.max_events
+        run_id = run.run_id
+        for event in step.events:
+            on_event(event)
+            stats.shown += 1
+            event_id = event.id
+            if event_id:
+                run.last_id = stats.last_id = event_id
+                update(run_id, event_id)
+            if limit is not None and stats.shown >= limit:
+                # With several runs a batch may hold more than -n allows: the rest is not shown
+                # (raw output, which has no per-event blocks, writes the batch it stopped in).
+                if step.raw and self.raw is not None:
+                    self.raw.write_raw(step.raw)
+                noun = "event" if stats.shown == 1 else "events"
+                self.reporter.info(f"stopping after {stats.shown} {noun} (--max-events)")
+                return ExitCode.OK
+        return None
+
+    def _end(self, run: Followed, ended: RunEnded, code: ExitCode) -> None:
+        """The run sent run.ended: its tail is over; the others go on."""
+        run.drop()
+        run.done, run.code = True, code
+        self.ended[run.run_id] = ended
+        self._state(run, ConnState("ended", ended_status=ended.status))
+        line = end_line(run.run_id, ended, shown=run.flow.shown, reconnects=run.reconnects)
+        self.reporter.info(line)
+
+    def _all_ended(self) -> ExitCode | None:
+        """Once every run has ended: 3 when one failed (with --exit-status), 6 when --until
+        was given and never met, else 0."""
+        runs = self.runs.values()
+        if not all(run.done for run in runs):
+            return None
+        if any(run.code == ExitCode.RUN_FAILED for run in runs):
+            return ExitCode.RUN_FAILED
+        if self.config.until:
+            which = "the run" if len(self.runs) == 1 else "every run"
+            self.reporter.info(f"no event matched --until before {which} ended")
+            return ExitCode.UNTIL_UNMET
+        return ExitCode.OK
 
     @property
     def ended_runs(self) -> dict[str, RunEnded]:
         """Every followed run that ended, by run id (what ``Renderer.close`` takes)."""
-        return {} if self.ended is None else {self.config.run_id: self.ended}
+        return dict(self.ended)
 
-    def _state(self, state: ConnState) -> None:
-        self.renderer.on_state(replace(state, run_id=self.config.run_id))
+    def last_ids(self) -> dict[str, str | None]:
+        """Each run's last event id output (None: nothing shown yet), for the summary."""
+        return {run_id: run.last_id for run_id, run in self.runs.items()}
 
-    def _slice(self, until: float | None) -> float:
-        """How long one wait may block: to the nearest of `until`, --timeout and a redraw."""
+    # -- time --------------------------------------------------------------------------------
+
+    def _slice(self) -> float:
+        """How long one wait may block: to the nearest idle deadline, reconnect, --timeout or
+        redraw, and at most a second."""
         now = self.clock()
-        ends = [now + 1.0]
-        if until is not None:
-            ends.append(until)
+        end = now + 1.0
         if self._deadline is not None:
-            ends.append(self._deadline)
+            end = min(end, self._deadline)
         due = self.renderer.due()
         if due is not None:
-            ends.append(now + due)
-        return max(0.0, min(ends) - now)
+            end = min(end, now + due)
+        idle = self.config.idle_timeout
+        for run in self.runs.values():
+            if run.decoder is not None:
+                end = min(end, run.last_bytes + idle)
+            elif run.retry_at is not None:
+                end = min(end, run.retry_at, now + COUNTDOWN_EVERY)
+        return max(0.0, end - now)
+
+    def _housekeeping(self) -> None:
+        """Per run: drop a stream silent past --idle-timeout; reconnect when the wait is over,
+        keeping its countdown drawn."""
+        now = self.clock()
+        idle = self.config.idle_timeout
+        for run in self.runs.values():
+            if run.done:
+                continue
+            if run.decoder is not None:
+                if now - run.last_bytes >= idle:
+                    self._on_failure(run, f"no data for {idle:g}s (idle timeout)")
+            elif run.retry_at is not None:
+                if now >= run.retry_at:
+                    self._connect(run)
+                else:
+                    self._countdown(run, now)
+
+    def _countdown(self, run: Followed, now: float, *, force: bool = False) -> None:
+        if run.retry_at is None or (not force and now - run.shown_state_at < COUNTDOWN_EVERY):
+            return
+        run.shown_state_at = now
+        state = ConnState(
+            "reconnecting",
+            retry_in=max(0.0, run.retry_at - now),
+            attempt=run.failures + 1,
+            reason=run.reason,
+        )
+        self._state(run, state)
 
     def _check_deadline(self) -> None:
         if self._deadline is not None and self.clock() >= self._deadline:
@@ -298,22 +399,33 @@ class Tail:
                     f"cannot write --cursor-file {self.cursor_file.path}: {exc.strerror or exc}"
                 )
 
-    def _wait(self, delay: float, attempt: int, reason: str) -> None:
-        """Back off for `delay`, keeping the countdown (and why) drawn and --timeout honoured."""
-        until = self.clock() + delay
-        while True:
-            self._tick()
-            remaining = until - self.clock()
-            if remaining <= 0:
-                return
-            self._state(
-                ConnState("reconnecting", retry_in=remaining, attempt=attempt, reason=reason)
-            )
-            self._pause.wait(self._slice(until))
+    # -- naming and closing ------------------------------------------------------------------
+
+    def _state(self, run: Followed, state: ConnState) -> None:
+        self.renderer.on_state(replace(state, run_id=run.run_id))
+
+    def _about(self, run: Followed, line: str) -> str:
+        """A line about one run, which says which when several are followed."""
+        return f"{run.run_id}: {line}" if self.several else line
+
+    def _named(self, error: TailError, run: Followed) -> TailError:
+        """The error that ends everything names the run it came from, when there are several."""
+        if self.several:
+            error.message = f"run {run.run_id}: {error.message}"
+        return error
+
+    def _close_all(self) -> None:
+        """Stop every connection at once, then wait for their readers (a few ms each)."""
+        conns = [run.conn for run in self.runs.values() if run.conn is not None]
+        for conn in conns:
+            conn.stop()
+        for run in self.runs.values():
+            run.drop()
 
     def finish(self) -> None:
-        """Save the resume point and let go of pooled connections; called on every way out."""
+        """Save the resume points and let go of pooled connections; called on every way out."""
         try:
+            self._close_all()
             self.cursor_file.save()
         finally:
             self.session.close()

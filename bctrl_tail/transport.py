@@ -25,6 +25,7 @@ from bctrl_tail.config import is_loopback
 from bctrl_tail.errors import TLSFailure
 
 CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE")
+POOL_SIZE = 64  # pooled connections per host: one per followed run (at most 50)
 
 
 class BearerAuth(requests.auth.AuthBase):
@@ -110,7 +111,7 @@ class _TrustAdapter(HTTPAdapter):
 
     def __init__(self, context: ssl.SSLContext) -> None:
         self._context = context
-        super().__init__()
+        super().__init__(pool_maxsize=POOL_SIZE)
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         kwargs["ssl_context"] = self._context
@@ -122,9 +123,14 @@ class _TrustAdapter(HTTPAdapter):
 
 
 def new_session() -> requests.Session:
-    """A session that takes nothing from the environment by itself (see the module doc)."""
+    """A session that takes nothing from the environment by itself (see the module doc).
+
+    Its pools keep a connection per followed run: with urllib3's default of 10, following
+    more runs than that from one host would drop (and log) connections.
+    """
     session = requests.Session()
     session.trust_env = False
+    session.mount("http://", HTTPAdapter(pool_maxsize=POOL_SIZE))
     return session
 
 

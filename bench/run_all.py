@@ -44,6 +44,7 @@ BENCHES: dict[str, tuple[str, bool]] = {
     "sse": ("bench_sse.py", False),
     "soak": ("bench_soak.py", False),
     "table": ("bench_table.py", False),
+    "several": ("bench_several.py", True),
     "view": ("bench_view.py", True),
 }
 TIMEOUT = {False: 480.0, True: 120.0}  # per bench: full, quick

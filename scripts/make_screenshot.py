@@ -67,7 +67,7 @@ def main() -> int:
     with Simulator() as sim:
         sim.add_run(pinned(runs[args.run]))
         options = Options(
-            run_id=args.run,
+            run_ids=(args.run,),
             base_url=sim.base_url,
             output="auto",
             time_format=args.time_format,

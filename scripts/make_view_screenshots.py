@@ -65,7 +65,7 @@ def main() -> int:
     with Simulator() as sim:
         sim.add_run(pinned(run))
         config = build_config(
-            Options(run_id="run_demo", base_url=sim.base_url, output="view", time_format="utc"),
+            Options(run_ids=("run_demo",), base_url=sim.base_url, output="view", time_format="utc"),
             env={"BCTRL_API_KEY": "screenshot-key", "TERM": "xterm-256color"},
             stdout_is_tty=True,
             stdin_is_tty=True,

@@ -9,6 +9,7 @@ elsewhere on PATH can neither make these tests pass nor make them fail.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import subprocess
 import sys
@@ -98,3 +99,14 @@ def run_cli(
         stdin=subprocess.DEVNULL,
     )
     return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def saved_cursor(path: Path, run_id: str) -> str | None:
+    """The id a --cursor-file holds for ``run_id``; None when there is no file or entry yet."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return None
+    assert document["format"] == "bctrl-tail.cursor/1"
+    cursor = document["runs"].get(run_id)
+    return cursor if isinstance(cursor, str) else None

@@ -39,7 +39,9 @@ CATEGORY_WIDTH = 8
 RUN_WIDTH = 12
 STATUS_WIDTH = 9
 TYPE_WIDTH = 16  # shortened types (category shown)
-TYPE_WIDTH_FULL = 20  # full types (no category column)
+TYPE_WIDTH_FULL = 16  # full types (no category column): the summary needs the room more
+ROOMY = 120  # from this many columns, types get more room
+TYPE_WIDTH_ROOMY = 24
 TIME_WIDTHS = {"local": 12, "utc": 13, "iso": 24, "relative": 10}
 RUN_STYLES = tuple(
     Style(color=c, bold=True)
@@ -89,6 +91,8 @@ def layout(width: int, *, time_format: str = "local", runs: bool = False) -> Lay
     run = RUN_WIDTH if runs and width >= RUN_MIN else 0
     status = STATUS_WIDTH if width >= STATUS_MIN else 0
     type_width = TYPE_WIDTH if category else TYPE_WIDTH_FULL
+    if width >= ROOMY:
+        type_width = TYPE_WIDTH_ROOMY
     type_width = max(min(type_width, (width - time_width - 2) // 2), 6)
     used = sum(w + 1 for w in (run, time_width, category, type_width, status) if w)
     return Layout(run, time_width, category, type_width, status, max(width - used, 8))
@@ -119,10 +123,20 @@ def run_style(index: int) -> Style:
 
 
 def short_type(event_type: str, category: str) -> str:
-    """``network.failed`` under category ``network`` is ``.failed``: the column says the rest."""
-    if category and event_type.startswith(category + ".") and len(event_type) > len(category) + 1:
-        return event_type[len(category) :]
-    return event_type
+    """The part of a type the category column does not already say: ``network.failed``
+    under ``network`` is ``.failed``, and ``connection.command.sent`` under ``command`` is
+    ``.sent``."""
+    if not category:
+        return event_type
+    segment = category + "."
+    if event_type.startswith(segment):
+        cut = len(category)
+    else:
+        at = event_type.find("." + segment)
+        if at < 0:
+            return event_type
+        cut = at + 1 + len(category)
+    return event_type[cut:] if len(event_type) > cut + 1 else event_type
 
 
 def short_run(run_id: str, width: int) -> str:
@@ -133,20 +147,23 @@ def short_run(run_id: str, width: int) -> str:
 
 
 def shorten_url(url: str, excess: int) -> str:
-    """``url`` made ``excess`` characters shorter by cutting the middle of its path: the
-    scheme and host stay, and as much of the end of the path as there is room for."""
+    """``url`` made at least ``excess`` characters shorter by cutting the middle of its path:
+    the scheme and host stay, then as much of the end of the path as there is room for,
+    from the start of a segment where one fits (``…/cart``, not ``…i/cart``)."""
     match = _URL.match(url)
     if excess <= 0 or match is None or not match.group(1):
         return url
     path_start = match.start(1) + 1  # keep the first "/"
-    last = url.rstrip("/").rsplit("/", 1)[-1]
-    cuttable = len(url) - path_start - max(min(len(last), 40), 1)  # keep the last segment
-    cut = excess + 1  # the ellipsis takes one
-    if cut > cuttable:
-        cut = cuttable
-    if cut <= 1:
-        return url
-    return url[:path_start] + ELLIPSIS + url[path_start + cut :]
+    path = url[path_start:]
+    keep = len(path) - excess - 1  # the ellipsis takes one
+    if keep <= 0:
+        return url[:path_start] + ELLIPSIS
+    tail = path[-keep:]
+    if path[-keep - 1] != "/":
+        slash = tail.find("/")
+        if slash >= 0:
+            tail = tail[slash:]
+    return url[:path_start] + ELLIPSIS + tail
 
 
 def fit_summary(summary: str, width: int) -> str:

@@ -18,15 +18,27 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\u{ord(match.group()):04x}"
 
 
+def with_run_id(event: RunEvent) -> RunEvent:
+    """The event with ``"runId"`` added last when its object has none, so that the lines of
+    several runs say which run each is from."""
+    if "runId" in event.data:
+        return event
+    return RunEvent(event.id, {**event.data, "runId": event.run_id}, event.run_id)
+
+
 class JsonlRenderer(BufferedRenderer):
     """On a terminal, characters the terminal would act on are written as \\u escapes: the
-    same JSON, but nothing a server sends can reorder or restyle the screen."""
+    same JSON, but nothing a server sends can reorder or restyle the screen. With
+    ``run_ids`` (several runs are followed), an object without ``runId`` gets its run's."""
 
-    def __init__(self, out: BinaryIO, *, terminal: bool = False) -> None:
+    def __init__(self, out: BinaryIO, *, terminal: bool = False, run_ids: bool = False) -> None:
         super().__init__(out)
         self._terminal = terminal
+        self._run_ids = run_ids
 
     def on_event(self, event: RunEvent) -> None:
+        if self._run_ids:
+            event = with_run_id(event)
         if not self._terminal:
             self._pending.append(event.line())
             return

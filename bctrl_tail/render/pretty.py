@@ -5,7 +5,8 @@ The style helpers here are shared with ``table`` so both modes colour events the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import zlib
+from collections.abc import Mapping, Sequence
 
 from rich.console import Console
 from rich.style import Style
@@ -33,6 +34,24 @@ CATEGORY_STYLES: dict[str, Style] = {
     "captcha": Style(color="bright_yellow"),
     "event": Style(color="white"),
 }
+# Run colours: no red (failures are red) and no plain white (it would look like no colour).
+RUN_STYLES = tuple(
+    Style(color=name, bold=True)
+    for name in (
+        "cyan",
+        "magenta",
+        "green",
+        "yellow",
+        "blue",
+        "bright_cyan",
+        "bright_magenta",
+        "bright_green",
+        "bright_yellow",
+        "bright_blue",
+        "dark_orange",
+        "medium_purple",
+    )
+)
 FAILURE_TYPES = frozenset({"network.failed", "page.error", "page.crash", "captcha.solve.failed"})
 FAILURE_STATUSES = frozenset({"failed", "failure", "error", "crashed"})
 SUMMARY_LIMIT = 8192  # characters of summary kept in pretty; beyond that rich gets slow
@@ -42,6 +61,12 @@ FIELD_LIMIT = 256  # type, category and status: names, not payloads
 def category_style(category: str) -> Style:
     """The colour of a category; unknown categories look like ``event``."""
     return CATEGORY_STYLES.get(category, CATEGORY_STYLES["event"])
+
+
+def run_style(run_id: str) -> Style:
+    """A run's colour: from its id alone, so the same run has the same colour in every
+    command and every mode (crc32, not hash(), which changes between processes)."""
+    return RUN_STYLES[zlib.crc32(run_id.encode("utf-8", "surrogatepass")) % len(RUN_STYLES)]
 
 
 def status_style(status: str, failed: bool) -> Style:
@@ -79,13 +104,22 @@ def clip(text: str, limit: int) -> str:
 
 
 class PrettyRenderer:
-    """Writes each event as one line of ``Text``: time, category/type, status, summary."""
+    """Writes each event as one line of ``Text``: time, category/type, status, summary; with
+    several ``run_ids``, the run id first, padded to the longest, in the run's colour."""
 
     def __init__(
-        self, console: Console, *, time_format: str, formatter: TimeFormatter | None = None
+        self,
+        console: Console,
+        *,
+        time_format: str,
+        formatter: TimeFormatter | None = None,
+        run_ids: Sequence[str] = (),
     ) -> None:
         self._console = console
         self._format = formatter or TimeFormatter(time_format)
+        self._run_width = (
+            max(len(clean(clip(r, FIELD_LIMIT))) for r in run_ids) if len(run_ids) > 1 else 0
+        )
 
     def line(self, event: RunEvent) -> Text:
         """The line for one event; all remote text sanitized, nothing parsed as markup."""
@@ -95,6 +129,10 @@ class PrettyRenderer:
         category = clean(clip(event.category, FIELD_LIMIT))
         status = clean(clip(shown_status(event), FIELD_LIMIT))
         text = Text(end="")
+        if self._run_width:
+            run_id = clean(clip(event.run_id, FIELD_LIMIT))
+            text.append(run_id.ljust(self._run_width), style=run_style(event.run_id))
+            text.append(" ")
         text.append(self._format(when), style=DIM)
         text.append(" ")
         text.append(category, style=category_style(category))

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from bctrl_tail.simulator.model import Headers, RecordedRequest, Response, Run
 from bctrl_tail.simulator.replay import ReplayError, load_replay
-from bctrl_tail.simulator.scenarios import demo_run, demo_runs
+from bctrl_tail.simulator.scenarios import demo_run, demo_runs, generated_run, generated_runs
 from bctrl_tail.simulator.server import Simulator
 
 __all__ = [
@@ -33,5 +33,7 @@ __all__ = [
     "Simulator",
     "demo_run",
     "demo_runs",
+    "generated_run",
+    "generated_runs",
     "load_replay",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import ipaddress
 import os
 import shlex
 import signal
@@ -15,11 +16,12 @@ from types import FrameType
 from bctrl_tail import __version__
 from bctrl_tail.simulator.model import Response, Run
 from bctrl_tail.simulator.replay import ReplayError, load_replay
-from bctrl_tail.simulator.scenarios import demo_runs
+from bctrl_tail.simulator.scenarios import demo_runs, generated_runs
 from bctrl_tail.simulator.server import Simulator
 
 PROG = "bctrl-tail-simulator"
 KEY_ENV = "BCTRL_SIMULATOR_KEY"
+MAX_TAIL_LINES = 4  # more runs: only the one command that tails them all
 
 
 def _number(text: str, kind: type[float] | type[int], minimum: float) -> float:
@@ -76,7 +78,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="also serve a run recorded with `bctrl-tail -o jsonl` (repeatable)",
     )
     add("--run-id", help="run id for the one --replay run (default: its events' runId)")
-    add("--rate", type=_float(0, True), metavar="N", help="replay N events per second")
+    add(
+        "--rate",
+        type=_float(0, True),
+        metavar="N",
+        help="replay (and --generate) N events per second",
+    )
+    add(
+        "--generate",
+        type=_bounded(1, 1000),
+        metavar="N",
+        help="also serve N generated runs run_gen_001… (for tests and benchmarks; at full"
+        " speed unless --rate)",
+    )
+    add(
+        "--events",
+        type=_int(1),
+        default=200,
+        metavar="M",
+        help="events in each --generate run (default 200)",
+    )
     add(
         "--end-status",
         default="completed",
@@ -176,6 +197,9 @@ def build_runs(args: argparse.Namespace, parser: argparse.ArgumentParser) -> lis
         parser.error("--status-count needs --status")
     stall = _stall(args, parser)
     runs = [] if args.no_demo else demo_runs(speed=args.speed)
+    if args.generate:
+        interval = 1.0 / args.rate if args.rate else 0.0
+        runs += generated_runs(args.generate, args.events, interval=interval)
     for path in args.replay:
         run = load_replay(path, args.run_id, rate=args.rate, end_status=args.end_status)
         run.speed = args.speed
@@ -183,7 +207,7 @@ def build_runs(args: argparse.Namespace, parser: argparse.ArgumentParser) -> lis
             print(f"{PROG}: note: {path} replaces run {run.run_id}", file=sys.stderr)
         runs.append(run)
     if not runs:
-        parser.error("nothing to serve: --no-demo without --replay")
+        parser.error("nothing to serve: --no-demo without --replay or --generate")
     runs = list({run.run_id: run for run in runs}.values())  # a later run replaces its id
     for run in runs:
         run.drop_every = args.drop_every or run.drop_every
@@ -220,9 +244,13 @@ def _banner(sim: Simulator, runs: list[Run], args: argparse.Namespace) -> list[s
         key = f'BCTRL_API_KEY="${KEY_ENV}"'
     else:
         key = "BCTRL_API_KEY=<the key given with --require-key>"
-    lines.append("tail a run with:")
-    for run in runs:
-        lines.append(f"  {key} bctrl-tail --base-url {url} {shlex.quote(run.run_id)}")
+    command = f"  {key} bctrl-tail --base-url {url}"
+    if len(runs) <= MAX_TAIL_LINES:
+        lines.append("tail a run with:")
+        lines += [f"{command} {shlex.quote(run.run_id)}" for run in runs]
+    if len(runs) > 1:
+        lines.append("tail them all at once with:")
+        lines.append(f"{command} {' '.join(shlex.quote(run.run_id) for run in runs)}")
     lines.append("Ctrl-C to stop.")
     return lines
 
@@ -232,6 +260,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _main(argv)
     except KeyboardInterrupt:  # before the signal handlers were installed
         return 0
+
+
+def _is_loopback(host: str) -> bool:
+    """Whether the address only this machine can reach (a name is taken as it resolves)."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host.lower() in ("localhost", "localhost.")
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -261,6 +297,12 @@ def _main(argv: Sequence[str] | None) -> int:
         reason = "address already in use" if exc.errno == errno.EADDRINUSE else exc.strerror
         print(f"{PROG}: error: cannot listen on {args.host}:{args.port}: {reason}", file=sys.stderr)
         return 1
+    if not _is_loopback(args.host) and not args.quiet:
+        print(
+            f"{PROG}: warning: listening on {args.host}: other machines can reach this "
+            "simulator (use --host 127.0.0.1 to keep it to this one)",
+            file=sys.stderr,
+        )
     try:
         try:
             for line in _banner(sim, runs, args):

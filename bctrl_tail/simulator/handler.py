@@ -5,24 +5,51 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import threading
 import time
 from http.server import BaseHTTPRequestHandler
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import Any, Protocol, cast
 from urllib.parse import parse_qs, unquote
 
 from bctrl_tail import __version__
 from bctrl_tail.simulator.model import Headers, RecordedRequest, Response, Run
-from bctrl_tail.simulator.protocol import ROUTE, check_key, error_body, request_id, stream_request
-from bctrl_tail.simulator.stream import ClientGone, Cut, Output, Stopped, Streamer
-
-if TYPE_CHECKING:
-    from bctrl_tail.simulator.server import Simulator
+from bctrl_tail.simulator.protocol import ROUTE, error_body, request_id, stream_request
+from bctrl_tail.simulator.stream import ClientGone, Cut, Output, RunState, Stopped, Streamer
 
 _NO_BODY = frozenset({204, 304})
 
 
-class _HasSimulator(Protocol):
-    simulator: Simulator
+class Host(Protocol):
+    """What a request handler needs from the server that runs it, and nothing more."""
+
+    quiet: bool
+    shutdown_event: threading.Event  # set at shutdown: every wait ends
+
+    def log(self, line: str) -> None: ...
+
+    def connection_opened(self, connection: socket.socket) -> None: ...
+
+    def connection_closed(self, connection: socket.socket) -> None: ...
+
+    def received(self, request: RecordedRequest) -> None: ...
+
+    def fixed_answer(self) -> Response | None:
+        """An answer every request gets, before routing (a fault switch), or None."""
+        ...
+
+    def refusal(self, authorization: str | None, run_id: str | None) -> Response | None:
+        """The 401/403 answer for this Authorization header and run, or None when allowed."""
+        ...
+
+    def run_state(self, run_id: str) -> RunState | None: ...
+
+    def stream_opened(self, run_id: str) -> None: ...
+
+    def stream_closed(self, run_id: str) -> None: ...
+
+
+class _HasHost(Protocol):
+    simulator: Host
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -37,18 +64,18 @@ class Handler(BaseHTTPRequestHandler):
         return self.server_version
 
     @property
-    def sim(self) -> Simulator:
-        return cast(_HasSimulator, self.server).simulator
+    def sim(self) -> Host:
+        return cast(_HasHost, self.server).simulator
 
     def setup(self) -> None:
         super().setup()
-        self.sim._track(self.connection, add=True)
+        self.sim.connection_opened(self.connection)
 
     def finish(self) -> None:
         try:
             super().finish()
         finally:
-            self.sim._track(self.connection, add=False)
+            self.sim.connection_closed(self.connection)
 
     # -- logging: one line per request, never headers, never query values ------------------------
 
@@ -75,25 +102,26 @@ class Handler(BaseHTTPRequestHandler):
         recorded = RecordedRequest(
             self.command, unquote(path), self.path, query, headers, time.monotonic()
         )
-        self.sim._record(recorded)
+        self.sim.received(recorded)
         return path, query
 
     def do_GET(self) -> None:
         sim = self.sim
         path, query = self.record()
-        if sim.require_key is not None:
-            denied = check_key(self.headers.get("Authorization"), sim.require_key)
-            if denied:
-                self.send_canned(Response(denied))
-                return
-        if sim.fixed_response is not None:
-            self.send_canned(sim.fixed_response)
-            return
         match = ROUTE.fullmatch(path)
-        if match is None:
+        run_id = unquote(match.group(1)) if match is not None else None
+        refused = sim.refusal(self.headers.get("Authorization"), run_id)
+        if refused is not None:
+            self.send_canned(refused)
+            return
+        fixed = sim.fixed_answer()
+        if fixed is not None:
+            self.send_canned(fixed)
+            return
+        if run_id is None:
             self.send_canned(Response(404, error_body(404, "no such endpoint", "not_found")))
             return
-        state = sim._state(unquote(match.group(1)))
+        state = sim.run_state(run_id)
         if state is None:
             self.send_canned(Response(404))
             return
@@ -101,6 +129,13 @@ class Handler(BaseHTTPRequestHandler):
         if canned is not None:
             self.send_canned(canned)
             return
+        sim.stream_opened(run_id)
+        try:
+            self.stream(state, query)
+        finally:
+            sim.stream_closed(run_id)
+
+    def stream(self, state: RunState, query: dict[str, list[str]]) -> None:
         run = state.run
         out = Output(self.wfile.write, self.connection, not run.close_delimited, state)
         if run.raw_chunks is not None:
@@ -113,7 +148,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         self.send_stream_headers(run)
         try:
-            Streamer(out, run, sim.shutdown_event).serve(state, request)
+            Streamer(out, run, self.sim.shutdown_event).serve(state, request)
         except (Cut, Stopped):
             self.abort()
         except ClientGone:

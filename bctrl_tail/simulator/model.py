@@ -53,6 +53,9 @@ class Run:
     content_type: str = "text/event-stream; charset=utf-8"
     speed: float = 1.0  # divides delays, interval and heartbeat
     hold_open: bool = False  # end_status None: keep the response open (heartbeats) until stop
+    # The keys that may see this run (others that the simulator knows get 403); None: any key
+    # the simulator accepts. These keys are accepted by the simulator as well.
+    keys: tuple[str, ...] | None = field(default=None, repr=False)
 
     def delay_before(self, index: int) -> float:
         """Seconds to wait before sending event ``index``, speed applied."""

@@ -49,16 +49,27 @@ def _phrase(status: int) -> str:
         return f"http {status}"
 
 
-def check_key(header: str | None, key: str) -> int | None:
-    """None when the Authorization header carries ``key``; else 401 (missing or malformed)
-    or 403 (another key). Compared in constant time; the key is never logged."""
+def bearer_token(header: str | None) -> str | None:
+    """The key of an ``Authorization: Bearer KEY`` header; None when missing or malformed."""
     scheme, _, token = (header or "").strip().partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token or " " in token:
-        return 401
-    if not hmac.compare_digest(token.encode(), key.encode()):
-        return 403
-    return None
+        return None
+    return token
+
+
+def same_key(token: str, key: str) -> bool:
+    """Compared in constant time: the simulator must not teach a key by its timing."""
+    return hmac.compare_digest(token.encode(), key.encode())
+
+
+def missing_key() -> dict[str, Any]:
+    return error_body(401)
+
+
+def invalid_key() -> dict[str, Any]:
+    """bctrl's answer to a key it does not know: 401, not 403 (which means "not yours")."""
+    return error_body(401, "invalid API key", "auth.invalid_key")
 
 
 def _last(query: dict[str, list[str]], key: str) -> str | None:

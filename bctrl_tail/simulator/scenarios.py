@@ -286,3 +286,43 @@ def demo_runs(speed: float = 1.0) -> list[Run]:
         demo_run("run_demo", speed=speed),
         demo_run("run_demo_failed", failing=True, speed=speed),
     ]
+
+
+_GENERATED_TYPES = (
+    ("navigation", "started"),
+    ("network.request", "started"),
+    ("network.response", "received"),
+    ("console.message", ""),
+    ("tool.call", "finished"),
+    ("connection.command.completed", "finished"),
+)
+
+
+def generated_run(run_id: str, events: int, *, interval: float = 0.0) -> Run:
+    """A plain run of ``events`` small events (ids ``evt_000001``…), every ``interval``
+    seconds (0: as fast as the connection takes them), ending ``completed``. For tests and
+    benchmarks that need many runs, not for reading."""
+    out: list[JSONObject] = []
+    for seq in range(1, events + 1):
+        event_type, status = _GENERATED_TYPES[seq % len(_GENERATED_TYPES)]
+        event: JSONObject = {
+            "id": f"evt_{seq:06d}",
+            "runId": run_id,
+            "type": event_type,
+            "category": category_of_type(event_type),
+            "seq": seq,
+            "data": {"url": f"{SHOP}/item/{seq}", "n": seq},
+        }
+        if status:
+            event["status"] = status
+        out.append(event)
+    return Run(run_id=run_id, events=out, interval=interval, heartbeat=HEARTBEAT_SECONDS)
+
+
+def generated_runs(count: int, events: int, *, interval: float = 0.0) -> list[Run]:
+    """``count`` generated runs, ``run_gen_001``…, each of ``events`` events."""
+    width = max(3, len(str(count)))
+    return [
+        generated_run(f"run_gen_{n:0{width}d}", events, interval=interval)
+        for n in range(1, count + 1)
+    ]

@@ -12,6 +12,7 @@ from types import TracebackType
 
 from bctrl_tail.simulator.handler import Handler
 from bctrl_tail.simulator.model import RecordedRequest, Response, Run
+from bctrl_tail.simulator.protocol import bearer_token, invalid_key, missing_key, same_key
 from bctrl_tail.simulator.stream import RunState
 
 
@@ -46,6 +47,10 @@ class Simulator:
     Serves ``GET /v2/runs/{id}/events/stream`` for the runs added with :meth:`add_run`, on a
     daemon thread, one thread per connection. ``stop()`` closes every open connection and wakes
     every wait (pacing, heartbeats, stalls, gates) through :attr:`shutdown_event`.
+
+    Keys: with ``require_key`` (or a run with ``keys``), a request without a bearer key, or
+    with a key the simulator does not know, is 401; a known key that a run's ``keys`` do not
+    list is 403 for that run.
     """
 
     def __init__(
@@ -66,6 +71,8 @@ class Simulator:
         self._lock = threading.Lock()
         self._requests_changed = threading.Condition(self._lock)
         self._connections: set[socket.socket] = set()
+        self._streaming: dict[str, int] = {}  # run id -> open stream responses
+        self.peak_streams = 0  # the most stream responses that were open at once
         self._server: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._bound_port: int | None = None
@@ -82,31 +89,79 @@ class Simulator:
         with self._lock:
             return {run_id: state.run for run_id, state in self._states.items()}
 
-    def _state(self, run_id: str) -> RunState | None:
-        with self._lock:
-            return self._states.get(run_id)
-
-    def _record(self, request: RecordedRequest) -> None:
-        with self._requests_changed:
-            self.requests.append(request)
-            self._requests_changed.notify_all()
-
     def wait_for_requests(self, n: int, timeout: float) -> bool:
         """Block until at least ``n`` requests were received; False on timeout."""
         with self._requests_changed:
             return self._requests_changed.wait_for(lambda: len(self.requests) >= n, timeout)
+
+    def wait_streaming(self, run_ids: set[str], timeout: float) -> bool:
+        """Block until every run in ``run_ids`` has a stream response open at the same moment;
+        False on timeout."""
+        with self._requests_changed:
+            return self._requests_changed.wait_for(
+                lambda: all(self._streaming.get(run_id) for run_id in run_ids), timeout
+            )
 
     def log(self, line: str) -> None:
         """One diagnostic line on stderr (never headers, never a key)."""
         sys.stderr.write(f"[simulator] {line}\n")
         sys.stderr.flush()
 
-    def _track(self, connection: socket.socket, add: bool) -> None:
+    # -- what the request handler asks of the server (handler.Host) -----------------------------
+
+    def received(self, request: RecordedRequest) -> None:
+        with self._requests_changed:
+            self.requests.append(request)
+            self._requests_changed.notify_all()
+
+    def connection_opened(self, connection: socket.socket) -> None:
         with self._lock:
-            if add:
-                self._connections.add(connection)
+            self._connections.add(connection)
+
+    def connection_closed(self, connection: socket.socket) -> None:
+        with self._lock:
+            self._connections.discard(connection)
+
+    def fixed_answer(self) -> Response | None:
+        return self.fixed_response
+
+    def run_state(self, run_id: str) -> RunState | None:
+        with self._lock:
+            return self._states.get(run_id)
+
+    def refusal(self, authorization: str | None, run_id: str | None) -> Response | None:
+        with self._lock:
+            restricted = [s.run.keys for s in self._states.values() if s.run.keys is not None]
+            state = self._states.get(run_id) if run_id is not None else None
+        allowed = state.run.keys if state is not None else None
+        if self.require_key is None and allowed is None:
+            return None  # an open simulator
+        token = bearer_token(authorization)
+        if token is None:
+            return Response(401, missing_key())
+        if self.require_key is not None:
+            known = [self.require_key, *(key for keys in restricted for key in keys)]
+            # every comparison runs: the timing must not tell which key nearly matched
+            if not any([same_key(token, key) for key in known]):
+                return Response(401, invalid_key())
+        if allowed is not None and not any([same_key(token, key) for key in allowed]):
+            return Response(403)
+        return None
+
+    def stream_opened(self, run_id: str) -> None:
+        with self._requests_changed:
+            self._streaming[run_id] = self._streaming.get(run_id, 0) + 1
+            self.peak_streams = max(self.peak_streams, sum(self._streaming.values()))
+            self._requests_changed.notify_all()
+
+    def stream_closed(self, run_id: str) -> None:
+        with self._requests_changed:
+            left = self._streaming.get(run_id, 0) - 1
+            if left > 0:
+                self._streaming[run_id] = left
             else:
-                self._connections.discard(connection)
+                self._streaming.pop(run_id, None)
+            self._requests_changed.notify_all()
 
     # -- life cycle ------------------------------------------------------------------------------
 
@@ -139,6 +194,10 @@ class Simulator:
         server, self._server = self._server, None
         if server is None:
             return
+        # Refuse new connections first, as a stopped server does: one accepted into the
+        # backlog now would only be closed unanswered, which a client cannot tell from a crash.
+        with contextlib.suppress(OSError):
+            server.socket.shutdown(socket.SHUT_RDWR)
         server.shutdown()
         with self._lock:
             connections = list(self._connections)

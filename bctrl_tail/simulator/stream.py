@@ -18,9 +18,15 @@ from bctrl_tail.simulator.model import JSONObject, Response, Run
 _TIME_KEYS = ("time", "timestamp", "createdAt")
 
 
+def iso_time(seconds: float) -> str:
+    """A POSIX time as UTC ISO-8601 with milliseconds and ``Z``."""
+    when = dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
+    return when.isoformat(timespec="milliseconds")[:-6] + "Z"
+
+
 def now_iso() -> str:
     """The current UTC time as ISO-8601 with milliseconds and ``Z``."""
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")[:-6] + "Z"
+    return iso_time(time.time())
 
 
 def compact(value: Any) -> str:
@@ -40,10 +46,17 @@ class ClientGone(Exception):
 
 
 class RunState:
-    """What a run remembers across connections: its frames, consumed responses and faults.
+    """What a run remembers across connections: its timeline, frames, consumed responses and
+    faults.
 
-    A frame is built once (stamping ``time`` then when the event has none) so that a re-sent
-    event is byte for byte the same and ``drop_at_bytes`` offsets stay meaningful.
+    A run has one timeline, started by the first stream request: event ``i`` is due at the
+    start plus the delays before it, whoever asks and however often. A new connection to a
+    live run catches up at once with what is already due and continues at the run's pace; a
+    run whose last event is due is served whole at once. Times stamped on events that carry
+    none are the times they were due, so they never go backwards between connections.
+
+    A frame is built once so that a re-sent event is byte for byte the same and
+    ``drop_at_bytes`` offsets stay meaningful.
     """
 
     def __init__(self, run: Run) -> None:
@@ -53,32 +66,61 @@ class RunState:
         self._end: bytes | None = None
         self._next_cut = 0
         self.stall_used = False
+        self._started: float | None = None  # time.monotonic() of the timeline's start
+        self._started_wall = 0.0  # time.time() at the same moment
+        self._offsets: list[float] = []  # seconds from the start to each event, speed applied
+
+    def start(self) -> None:
+        """Start the timeline if nothing started it yet (the run's pace is read now)."""
+        with self.lock:
+            if self._started is not None:
+                return
+            offsets, total = [], 0.0
+            for index in range(len(self.run.events)):
+                total += self.run.delay_before(index)
+                offsets.append(total)
+            self._offsets = offsets
+            self._started = time.monotonic()
+            self._started_wall = time.time()
+
+    def due(self, index: int) -> float:
+        """The monotonic time event ``index`` is due (``len(events)``: the run's end)."""
+        if self._started is None:
+            self.start()
+        offsets = self._offsets
+        offset = offsets[min(index, len(offsets) - 1)] if offsets else 0.0
+        return (self._started or 0.0) + offset
+
+    def _stamp(self, index: int) -> str:
+        offset = self.due(index) - (self._started or 0.0)
+        return iso_time(self._started_wall + offset)
 
     def frame(self, index: int) -> bytes:
-        with self.lock:
-            cached = self._frames.get(index)
-            if cached is None:
-                event = self.run.events[index]
-                if not any(key in event for key in _TIME_KEYS):
-                    event = {**event, "time": now_iso()}
-                head = b"event: run.event\n"
-                if event.get("id") is not None:
-                    head += f"id: {event['id']}\n".encode()
-                cached = head + f"data: {compact(event)}\n\n".encode()
-                self._frames[index] = cached
+        cached = self._frames.get(index)
+        if cached is not None:
             return cached
+        event = self.run.events[index]
+        if not any(key in event for key in _TIME_KEYS):
+            event = {**event, "time": self._stamp(index)}
+        head = b"event: run.event\n"
+        if event.get("id") is not None:
+            head += f"id: {event['id']}\n".encode()
+        cached = head + f"data: {compact(event)}\n\n".encode()
+        with self.lock:
+            return self._frames.setdefault(index, cached)
 
     def end_frame(self) -> bytes:
-        with self.lock:
-            if self._end is None:
-                data = {
-                    "runId": self.run.run_id,
-                    "status": self.run.end_status,
-                    "finishedAt": now_iso(),
-                    "failure": self.run.failure,
-                }
-                self._end = f"event: run.ended\ndata: {compact(data)}\n\n".encode()
-            return self._end
+        if self._end is None:
+            data = {
+                "runId": self.run.run_id,
+                "status": self.run.end_status,
+                "finishedAt": self._stamp(len(self.run.events)),
+                "failure": self.run.failure,
+            }
+            end = f"event: run.ended\ndata: {compact(data)}\n\n".encode()
+            with self.lock:
+                self._end = self._end or end
+        return self._end
 
     def take_response(self) -> Response | None:
         with self.lock:
@@ -224,7 +266,10 @@ class Streamer:
 
     def pause(self, seconds: float, heartbeats: bool = True) -> None:
         """Wait ``seconds`` (heartbeats going), or raise Stopped at shutdown."""
-        deadline = time.monotonic() + seconds
+        self.wait_until(time.monotonic() + seconds, heartbeats)
+
+    def wait_until(self, deadline: float, heartbeats: bool = True) -> None:
+        """Wait until the monotonic ``deadline`` (heartbeats going), or raise Stopped."""
         while True:
             if self.shutdown.is_set():
                 raise Stopped
@@ -249,6 +294,7 @@ class Streamer:
     def serve(self, state: RunState, request: StreamRequest) -> None:
         run = self.run
         events = run.events
+        state.start()
         start = 0
         if request.cursor is not None:
             for index, event in enumerate(events):
@@ -264,7 +310,7 @@ class Streamer:
         sent = 0
         self._maybe_stall(state, sent)
         for index in range(start, len(events)):
-            self.pause(run.delay_before(index))
+            self.wait_until(state.due(index))
             if not request.filters.match(events[index]):
                 continue
             self.out.send(state.frame(index))
@@ -281,6 +327,7 @@ class Streamer:
             if run.hold_open:
                 self.hold()
         else:
+            self.wait_until(state.due(len(events)))
             self.out.send(state.end_frame())
         self.out.finish()
 

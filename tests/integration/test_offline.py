@@ -124,3 +124,20 @@ def test_malformed_recording_names_the_line(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert f"{bad}:2" in proc.stderr
+
+
+def test_a_second_tail_of_an_ended_run_gets_its_history_at_once_with_the_same_times() -> None:
+    from bctrl_tail.simulator import Run, Simulator
+
+    events = [{"id": f"e{n}", "type": "navigation"} for n in range(4)]
+    with Simulator() as sim:
+        sim.add_run(Run("run_1", events, delays=[0.0, 0.3, 0.3, 0.3]))
+        args = ("run_1", "--base-url", sim.base_url, "-o", "jsonl")
+        first = run_cli(*args, key="k")
+        second = run_cli(*args, "--time-format", "relative", key="k")
+        since = run_cli(*args, "--since", "0.5s", key="k")
+    assert first.code == second.code == since.code == 0
+    assert first.lines == second.lines and len(first.lines) == 4  # the same times, not new ones
+    times = [json.loads(line)["time"] for line in first.lines]
+    assert times == sorted(times)
+    assert len(since.lines) < 4  # the oldest events are older than --since: dropped

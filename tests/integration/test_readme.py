@@ -45,6 +45,7 @@ SH_BLOCKS = [b for b in blocks("sh") if runnable(b).strip()]
 def api() -> Iterator[Simulator]:
     with Simulator() as server:
         server.add_run(demo_run("run_123", speed=200))
+        server.add_run(demo_run("run_456", speed=200))  # for the several-runs examples
         yield server
 
 
@@ -83,7 +84,8 @@ def test_shell_examples_run(block: str, api: Simulator, tmp_path: Path) -> None:
             for ln in json_lines
         )
     if "--cursor-file" in block:
-        assert (tmp_path / "run_123.cursor").read_text().strip().startswith("evt_")
+        cursors = json.loads((tmp_path / "run_123.cursor").read_text())["runs"]
+        assert cursors["run_123"].startswith("evt_")
         assert len((tmp_path / "run_123.jsonl").read_text().splitlines()) > 10
 
 

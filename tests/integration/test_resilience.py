@@ -486,6 +486,20 @@ def test_replayed_events_are_skipped_but_events_without_an_id_line_never_are(
 # -- cursor file -----------------------------------------------------------------------------------
 
 
+def saved(path: Path, sim: Simulator) -> dict[str, str]:
+    """The cursors a --cursor-file holds, checked to be for the simulator's base URL."""
+    document = json.loads(path.read_text(encoding="utf-8"))
+    assert document["format"] == "bctrl-tail.cursor/1"
+    assert document["baseUrl"] == sim.base_url
+    runs: dict[str, str] = document["runs"]
+    return runs
+
+
+def write_cursors(path: Path, sim: Simulator, runs: dict[str, str]) -> None:
+    document = {"format": "bctrl-tail.cursor/1", "baseUrl": sim.base_url, "runs": runs}
+    path.write_text(json.dumps(document), encoding="utf-8")
+
+
 def test_cursor_file_is_written_and_the_next_run_resumes_from_it(
     sim: Simulator, tmp_path: Path
 ) -> None:
@@ -493,7 +507,7 @@ def test_cursor_file_is_written_and_the_next_run_resumes_from_it(
     sim.add_run(Run("run_1", events(5)))
     first = tail(sim, "--cursor-file", str(path))
     assert first.code == 0, first.stderr
-    assert path.read_text() == "evt_00004\n"
+    assert saved(path, sim) == {"run_1": "evt_00004"}
     assert [p.name for p in tmp_path.iterdir()] == ["cursor"]  # no temp file left behind
 
     sim.add_run(Run("run_1", events(8)))
@@ -504,17 +518,17 @@ def test_cursor_file_is_written_and_the_next_run_resumes_from_it(
     assert f"resuming after evt_00004 (from {path})" in second.stderr
     assert cursor_of(sim.requests[0]) == "evt_00004"
     assert "last-event-id" not in sim.requests[0].headers
-    assert path.read_text() == "evt_00007\n"
+    assert saved(path, sim) == {"run_1": "evt_00007"}
 
 
 def test_cursor_option_wins_over_the_cursor_file(sim: Simulator, tmp_path: Path) -> None:
     path = tmp_path / "cursor"
-    path.write_text("evt_00001\n")
+    write_cursors(path, sim, {"run_1": "evt_00001"})
     sim.add_run(Run("run_1", events(5)))
     result = tail(sim, "--cursor-file", str(path), "--cursor", "evt_00002")
     assert ids(result) == ["evt_00003", "evt_00004"]
     assert cursor_of(sim.requests[0]) == "evt_00002"
-    assert path.read_text() == "evt_00004\n"
+    assert saved(path, sim) == {"run_1": "evt_00004"}
 
 
 def test_cursor_file_is_saved_when_the_tail_gives_up(sim: Simulator, tmp_path: Path) -> None:
@@ -522,16 +536,17 @@ def test_cursor_file_is_saved_when_the_tail_gives_up(sim: Simulator, tmp_path: P
     sim.add_run(Run("run_1", events(5), drop_every=2))
     result = tail(sim, "--cursor-file", str(path), "--max-retries", "0")
     assert result.code == 1
-    assert path.read_text() == "evt_00001\n"
+    assert saved(path, sim) == {"run_1": "evt_00001"}
 
 
 def test_cursor_file_is_not_touched_when_nothing_was_output(sim: Simulator, tmp_path: Path) -> None:
     path = tmp_path / "cursor"
-    path.write_text("evt_00004\n")
+    write_cursors(path, sim, {"run_1": "evt_00004"})
+    before = path.read_bytes()
     sim.add_run(Run("run_1", events(5)))
     result = tail(sim, "--cursor-file", str(path))
     assert (result.code, result.stdout) == (0, "")
-    assert path.read_text() == "evt_00004\n"
+    assert path.read_bytes() == before
 
 
 def test_cursor_file_in_a_missing_folder_is_refused_before_anything_is_sent(
@@ -548,8 +563,13 @@ def test_cursor_file_in_a_missing_folder_is_refused_before_anything_is_sent(
 
 @pytest.mark.parametrize(
     ("content", "needle"),
-    [(b"evt_1\nevt_2\n", "malformed"), (b"\xff\xfe\x00", "malformed"), (None, "cannot read")],
-    ids=["two-lines", "not-utf8", "a-directory"],
+    [
+        (b"evt_1\n", "malformed"),
+        (b'{"runs": {"run_1": "evt_1"}}', "malformed"),
+        (b"\xff\xfe\x00", "malformed"),
+        (None, "cannot read"),
+    ],
+    ids=["a-bare-id", "no-format", "not-utf8", "a-directory"],
 )
 def test_unusable_cursor_file_is_a_usage_error_naming_it(
     sim: Simulator, tmp_path: Path, content: bytes | None, needle: str

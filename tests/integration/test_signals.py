@@ -32,7 +32,7 @@ from bctrl_tail.render.jsonl import JsonlRenderer
 from bctrl_tail.reporter import Reporter
 from bctrl_tail.simulator import Response, Run, Simulator
 from bctrl_tail.tail import Tail
-from tests.support import KEY, child_env, cli_command
+from tests.support import KEY, child_env, cli_command, saved_cursor
 
 TIME = "2026-06-25T12:00:00.000Z"
 # SIGINT must reach the CLI as KeyboardInterrupt even when this test runner was started with
@@ -163,7 +163,7 @@ def test_signal_exits_with_a_summary_and_saves_the_cursor_file(
     ]
     assert int(summary[0][2]) >= 2
     assert shown < 1000
-    assert cursor.read_text() == last_id(tailing.lines) + "\n"
+    assert saved_cursor(cursor, "run_1") == last_id(tailing.lines)
     assert [e["id"] for e in map(json.loads, tailing.lines)] == [e["id"] for e in events(shown)]
 
 
@@ -243,7 +243,7 @@ def test_stdout_closed_early_exits_quietly(sim: Simulator, output: str, tmp_path
     exit_code, stderr = tailing.wait()
     assert (exit_code, stderr) == (0, "")
     assert time.monotonic() - closed < 3
-    assert cursor.read_text().startswith("evt_")  # saved on this way out too
+    assert (saved_cursor(cursor, "run_1") or "").startswith("evt_")  # saved this way out too
 
 
 def test_cursor_file_is_saved_within_a_second_while_the_stream_is_quiet(
@@ -257,7 +257,7 @@ def test_cursor_file_is_saved_within_a_second_while_the_stream_is_quiet(
     tailing.line()
     tailing.line()
     seen = time.monotonic()
-    saved = wait_until(lambda: cursor.exists() and cursor.read_text() == "evt_00001\n", 3)
+    saved = wait_until(lambda: saved_cursor(cursor, "run_1") == "evt_00001", 3)
     elapsed = time.monotonic() - seen
     tailing.proc.send_signal(signal.SIGTERM)
     exit_code, _ = tailing.wait()
@@ -274,7 +274,7 @@ def reader_threads() -> list[threading.Thread]:
 
 
 def make_tail(base_url: str, renderer: JsonlRenderer, **options: Any) -> Tail:
-    opts = Options(run_id="run_1", api_key=KEY, base_url=base_url, output="jsonl", **options)
+    opts = Options(run_ids=("run_1",), api_key=KEY, base_url=base_url, output="jsonl", **options)
     config = build_config(opts, env={}, stdout_is_tty=False, now=dt.datetime.now(dt.timezone.utc))
     return Tail(config, renderer, Reporter(io.StringIO(), quiet=True))
 

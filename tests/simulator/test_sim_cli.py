@@ -243,3 +243,15 @@ def test_stall_option_forms() -> None:
     ]:
         runs: list[Any] = build_runs(parser.parse_args(argv), parser)
         assert all(run.stall == expected for run in runs)
+
+
+def test_generate_serves_n_runs(start: Callable[..., Proc]) -> None:
+    proc = start("--port", "0", "--no-demo", "--generate", "5", "--events", "7")
+    url = proc.base_url()
+    assert proc.read_until(r"run_gen_001\s+7 events, ends completed")
+    every = proc.read_until("bctrl-tail --base-url")
+    assert every.endswith("run_gen_001 run_gen_002 run_gen_003 run_gen_004 run_gen_005")
+    status, text = stream_text(f"{url}/v2/runs/run_gen_005/events/stream")
+    assert status == 200 and text.count("event: run.event\n") == 7
+    proc.popen.send_signal(signal.SIGTERM)
+    assert proc.finish()[0] == 0

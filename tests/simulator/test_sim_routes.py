@@ -79,8 +79,8 @@ def test_unencoded_slash_does_not_match(sim: Simulator, raw: Raw) -> None:
         ("", 401, "auth.required"),
         (f"Basic {KEY}", 401, "auth.required"),
         ("Bearer", 401, "auth.required"),
-        ("Bearer wrong_key", 403, "auth.forbidden"),
-        (f"Bearer {KEY}x", 403, "auth.forbidden"),
+        ("Bearer wrong_key", 401, "auth.invalid_key"),
+        (f"Bearer {KEY}x", 401, "auth.invalid_key"),
     ],
 )
 def test_key_check(raw: Raw, authorization: str | None, status: int, code: str) -> None:
@@ -121,7 +121,7 @@ def test_request_log_lines_never_show_the_key(raw: Raw, capfd: pytest.CaptureFix
     lines = err.splitlines()
     assert len(lines) == 3
     assert lines[0].endswith("GET /v2/runs/r1/events/stream?cursor=… 200")
-    assert lines[1].endswith(" 403")
+    assert lines[1].endswith(" 401")
 
 
 def test_quiet_by_default(sim: Simulator, raw: Raw, capfd: pytest.CaptureFixture[str]) -> None:

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
+from bctrl_tail.followed import MAX_DELAY, backoff_delay
 from bctrl_tail.responses import parse_retry_after
-from bctrl_tail.tail import MAX_DELAY, backoff_delay
 
 MID = 0.5  # rand() == 0.5 is the jitter factor 1.0
 

@@ -16,7 +16,8 @@ ENV = {"BCTRL_API_KEY": "bctrl_k"}
 
 
 def build(env: dict[str, str] | None = None, tty: bool = False, **kw: object):  # type: ignore[no-untyped-def]
-    opts = Options(run_id=kw.pop("run_id", "run_1"), **kw)  # type: ignore[arg-type]
+    run_ids = kw.pop("run_ids", ("run_1",))
+    opts = Options(run_ids=run_ids, **kw)  # type: ignore[arg-type]
     return build_config(opts, env=ENV if env is None else env, stdout_is_tty=tty, now=NOW)
 
 
@@ -63,9 +64,9 @@ def test_base_url_from_environment_and_flag_wins() -> None:
 
 
 def test_stream_url_keeps_the_run_id_in_one_segment() -> None:
-    assert build(run_id="a/b").stream_url.endswith("/v2/runs/a%2Fb/events/stream")
-    assert build(run_id="..").stream_url.endswith("/v2/runs/%2E%2E/events/stream")
-    assert build(run_id="é").stream_url.endswith("/v2/runs/%C3%A9/events/stream")
+    assert build(run_ids=("a/b",)).stream_url.endswith("/v2/runs/a%2Fb/events/stream")
+    assert build(run_ids=("..",)).stream_url.endswith("/v2/runs/%2E%2E/events/stream")
+    assert build(run_ids=("é",)).stream_url.endswith("/v2/runs/%C3%A9/events/stream")
 
 
 @pytest.mark.parametrize(
@@ -113,7 +114,7 @@ def test_key_rules() -> None:
 
 
 def test_demo_needs_no_key_and_defaults_the_run() -> None:
-    config = build(env={}, run_id=None, demo=True)
+    config = build(env={}, run_ids=(), demo=True)
     assert config.run_id == "run_demo"
     assert config.demo
 
@@ -121,10 +122,18 @@ def test_demo_needs_no_key_and_defaults_the_run() -> None:
 def test_cursor_file(tmp_path: Path) -> None:
     path = tmp_path / "c"
     assert build(cursor_file=str(path)).cursor is None
-    path.write_text("evt_9\n")
+    path.write_text(
+        '{"format": "bctrl-tail.cursor/1", "baseUrl": "https://api.bctrl.ai",'
+        ' "runs": {"run_1": "evt_9", "run_2": "evt_2"}}'
+    )
     assert build(cursor_file=str(path)).cursor == "evt_9"
     assert build(cursor_file=str(path), cursor="evt_1").cursor == "evt_1"
-    path.write_text("a\nb\n")
+    config = build(cursor_file=str(path), run_ids=("run_2", "run_3", "run_1"))
+    assert config.cursors == {"run_2": "evt_2", "run_1": "evt_9"}
+    assert config.saved.runs == {"run_1": "evt_9", "run_2": "evt_2"}
+    other = build(cursor_file=str(path), base_url="https://other.example")
+    assert other.cursor is None and other.saved.other_base_url == "https://api.bctrl.ai"
+    path.write_text("evt_9\n")
     with pytest.raises(UsageError, match=str(path)):
         build(cursor_file=str(path))
     path.write_bytes(b"\xff\xfe")
@@ -132,6 +141,38 @@ def test_cursor_file(tmp_path: Path) -> None:
         build(cursor_file=str(path))
     with pytest.raises(UsageError, match="cannot read"):
         build(cursor_file=str(tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("run_ids", "message"),
+    [
+        ((), "missing RUN_ID"),
+        (tuple(f"run_{n}" for n in range(51)), "at most 50 runs at once, 51 were given"),
+        (("run_1", " "), "empty RUN_ID"),
+    ],
+)
+def test_run_ids_are_one_to_fifty(run_ids: tuple[str, ...], message: str) -> None:
+    with pytest.raises(UsageError, match=message) as caught:
+        build(run_ids=run_ids)
+    assert caught.value.exit_code == ExitCode.USAGE
+
+
+def test_run_ids_keep_their_order_and_a_repeat_is_followed_once() -> None:
+    fifty = tuple(f"run_{n}" for n in range(50))
+    assert build(run_ids=fifty).run_ids == fifty
+    assert build(run_ids=("b", "a", "b")).run_ids == ("b", "a")
+
+
+def test_cursor_with_several_runs_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="--cursor applies to one run"):
+        build(run_ids=("run_1", "run_2"), cursor="evt_1")
+
+
+def test_demo_runs() -> None:
+    both = build(env={}, run_ids=("run_demo", "run_demo_failed"), demo=True)
+    assert both.run_ids == ("run_demo", "run_demo_failed")
+    with pytest.raises(UsageError, match="--demo serves run_demo and run_demo_failed"):
+        build(env={}, run_ids=("run_demo", "run_x"), demo=True)
 
 
 class Login:
@@ -147,7 +188,7 @@ class Login:
 
 
 def with_login(login: Login, env: dict[str, str] | None = None, **kw: object):  # type: ignore[no-untyped-def]
-    opts = Options(run_id=kw.pop("run_id", "run_1"), **kw)  # type: ignore[arg-type]
+    opts = Options(run_ids=kw.pop("run_ids", ("run_1",)), **kw)  # type: ignore[arg-type]
     return build_config(opts, env=env or {}, stdout_is_tty=False, now=NOW, login=login)
 
 
@@ -163,7 +204,7 @@ def test_a_given_key_the_demo_or_a_usage_error_never_asks_the_login() -> None:
     login = Login(key="bctrl_from_login")
     assert with_login(login, api_key="k_flag").key_source == "--api-key"
     assert with_login(login, env={"BCTRL_API_KEY": "k_env"}).key_source == "BCTRL_API_KEY"
-    assert with_login(login, run_id=None, demo=True).api_key == "demo"
+    assert with_login(login, run_ids=(), demo=True).api_key == "demo"
     with pytest.raises(UsageError):
         with_login(login, limit=0)
     with pytest.raises(UsageError):

@@ -16,7 +16,7 @@ NOW = dt.datetime(2026, 6, 25, 12, 0, tzinfo=dt.timezone.utc)
 
 
 def config(**options: Any) -> Config:
-    opts = Options(run_id="run_1", **options)
+    opts = Options(run_ids=("run_1",), **options)
     return build_config(opts, env={"BCTRL_API_KEY": "bctrl_k"}, stdout_is_tty=False, now=NOW)
 
 

@@ -40,3 +40,29 @@ def test_lone_surrogates_fall_back_to_escapes() -> None:
     line = write(False, {"m": "x\ud800y"})
     assert line == b'{"m":"x\\ud800y"}\n'
     assert json.loads(line) == {"m": "x\ud800y"}
+
+
+def several(data: object, run_id: str = "run_b") -> dict[str, object]:
+    out = io.BytesIO()
+    renderer = JsonlRenderer(out, run_ids=True)
+    text = json.dumps(data, ensure_ascii=False)
+    event, _ = make_event(Frame("run.event", text, "e1", True, None, True, ""), run_id)
+    renderer.on_event(event)
+    renderer.flush()
+    line = out.getvalue()
+    assert line.endswith(b"\n") and line.count(b"\n") == 1
+    value = json.loads(line)
+    assert isinstance(value, dict)
+    return value
+
+
+def test_with_several_runs_an_object_without_run_id_gets_it_added_last() -> None:
+    assert list(several({"id": "e1", "type": "x"}).items()) == [
+        ("id", "e1"),
+        ("type", "x"),
+        ("runId", "run_b"),
+    ]
+    assert several({}) == {"runId": "run_b"}
+    assert several({"m": "x\ud800y"}) == {"m": "x\ud800y", "runId": "run_b"}
+    assert several({"id": "e1", "runId": "its_own"}) == {"id": "e1", "runId": "its_own"}
+    assert several({"k": 1}, run_id='a"b\\c') == {"k": 1, "runId": 'a"b\\c'}

@@ -261,3 +261,24 @@ def test_a_closed_pipe_raises_broken_pipe_not_system_exit() -> None:
     with pytest.raises(BrokenPipeError):
         renderer.on_event(RunEvent(id="1", data={"type": "navigation"}))
     renderer.on_event(RunEvent(id="2", data={"type": "navigation"}))  # dropped now
+
+
+def test_several_runs_lead_each_line_with_the_run_id_in_its_own_stable_colour() -> None:
+    from bctrl_tail.render.pretty import RUN_STYLES, run_style
+
+    console = recording()
+    renderer = PrettyRenderer(console, time_format="utc", run_ids=("run_a", "run_longer"))
+    renderer.on_event(RunEvent(id="1", data={"type": "x"}, run_id="run_a"))
+    renderer.on_event(RunEvent(id="2", data={"type": "x"}, run_id="run_longer"))
+    assert segment_style(console, "run_a") == str(run_style("run_a"))  # before export clears
+    lines = console.export_text(styles=False).splitlines()
+    assert lines[0].startswith("run_a      ") and lines[1].startswith("run_longer ")
+    # the colour depends on the id alone: the same in every process, never red
+    assert run_style("run_a") == run_style("run_a")
+    assert len({run_style(f"run_{n}") for n in range(200)}) == len(RUN_STYLES)
+    assert all(style.color is not None and style.color.name != "red" for style in RUN_STYLES)
+    one = recording()
+    PrettyRenderer(one, time_format="utc", run_ids=("run_a",)).on_event(
+        RunEvent(id="1", data={"type": "x"}, run_id="run_a")
+    )
+    assert "run_a" not in one.export_text(styles=False)  # one run: no run column

@@ -1,0 +1,17 @@
+"""The standalone simulator warns when it listens where other machines can reach it."""
+
+from __future__ import annotations
+
+import pytest
+
+from bctrl_tail.simulator.__main__ import _is_loopback
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost"])
+def test_loopback_addresses_need_no_warning(host: str) -> None:
+    assert _is_loopback(host)
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10", "example.test"])
+def test_other_addresses_are_warned_about(host: str) -> None:
+    assert not _is_loopback(host)
