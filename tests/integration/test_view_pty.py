@@ -321,7 +321,8 @@ def test_view_needs_a_terminal_on_stdin(sim: Simulator) -> None:
 
 def test_timeout_closes_the_viewer_at_once_with_124(sim: Simulator, spawn: Spawn) -> None:
     sim.add_run(Run("run_1", events(2), end_status=None, hold_open=True, heartbeat=0.2))
-    view = spawn("run_1", "--base-url", sim.base_url, "--timeout", "1.5")
+    # long enough for a loaded machine to draw the rows first (1.5 s was not, under CI load)
+    view = spawn("run_1", "--base-url", sim.base_url, "--timeout", "5")
     view.wait_for(r"2 events")
     assert view.child.finish() == 124
-    assert "--timeout 1.5s elapsed" in view.after()
+    assert "--timeout 5s elapsed" in view.after()

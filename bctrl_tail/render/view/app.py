@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import signal
 from collections import deque
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.style import Style
@@ -82,6 +83,7 @@ class ViewerApp(App[int]):
         handle_signals: bool = True,
         driver_class: type[Driver] | None = None,
         keep: int = KEEP,
+        ready: Callable[[], object] | None = None,
     ) -> None:
         super().__init__(driver_class=driver_class)
         self.renderer = renderer
@@ -97,6 +99,7 @@ class ViewerApp(App[int]):
         self.reason = ""  # "interrupted" / "terminated" when a signal or Ctrl-C closed it
         self.ended_code: int | None = None
         self.internal_error: Exception | None = None
+        self.ready = ready  # called once the screen is up (the session freezes the collector)
         self._heading = ""
         self.color = color
         self._filters = [f for f in self._filters if not isinstance(f, (NoColor, Monochrome))]
@@ -121,6 +124,8 @@ class ViewerApp(App[int]):
         if self.tail is not None:
             self.tail.on_done(self._tail_done)
         self.take()
+        if self.ready is not None:
+            self.ready()
 
     def _tail_done(self, outcome: Outcome) -> None:
         """On the tail thread (or here, when it ended before the screen came up)."""

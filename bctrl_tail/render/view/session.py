@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from bctrl_tail import interrupts
 from bctrl_tail.errors import ExitCode, Terminated
 from bctrl_tail.render.view.bridge import ViewRenderer
+from bctrl_tail.render.view.collector import QuietCollector
 from bctrl_tail.render.view.worker import TailThread, tail_body
 
 if TYPE_CHECKING:
@@ -45,20 +46,29 @@ def drive(renderer: object, tail: Tail, *, title: str, color: bool) -> int:
     """Run the viewer until it closes; return the exit code or raise what ended the tail.
 
     The tail's thread starts first, so events are read while Textual loads and the screen
-    comes up (they wait in the renderer); then the app runs here, on the main thread.
+    comes up (they wait in the renderer); then the app runs here, on the main thread. The
+    collector is kept quiet meanwhile (``collector``: full collections stalled a flood).
     """
     if not isinstance(renderer, ViewRenderer):
         raise TypeError("the viewer needs a ViewRenderer")
-    thread = TailThread(tail_body(tail)).start()
-    from bctrl_tail.render.view.app import ViewerApp
+    with QuietCollector() as collector:
+        thread = TailThread(tail_body(tail)).start()
+        from bctrl_tail.render.view.app import ViewerApp
 
-    app = ViewerApp(renderer, title=title, color=color, tail=thread, driver_class=stdout_driver())
-    try:
-        code = app.run()
-    finally:
-        app.join_tail(JOIN_TIMEOUT)
-        interrupts.install()  # the app's loop put the default handlers back when it closed
-        renderer.finished(app.store)
+        app = ViewerApp(
+            renderer,
+            title=title,
+            color=color,
+            tail=thread,
+            driver_class=stdout_driver(),
+            ready=collector.freeze,
+        )
+        try:
+            code = app.run()
+        finally:
+            app.join_tail(JOIN_TIMEOUT)
+            interrupts.install()  # the app's loop put the default handlers back when it closed
+            renderer.finished(app.store)
     if app.reason == "interrupted":
         raise KeyboardInterrupt
     if app.reason == "terminated":
