@@ -33,6 +33,9 @@ class Step:
 
     events: list[RunEvent] = field(default_factory=list)  # selected, for the renderer
     raw: list[bytes] = field(default_factory=list)  # blocks for raw output, when it is on
+    # per event: how many of ``raw`` go up to and including its block (raw output only), so
+    # a stop decided at an event (-n across runs) writes no block after it
+    raw_upto: list[int] = field(default_factory=list)
     notes: list[tuple[str, str]] = field(default_factory=list)  # (reporter method, line)
     delivered: bool = False  # a dispatched frame or a comment: the server is streaming
     stop: ExitCode | None = None  # stop following this run, with this code
@@ -150,6 +153,7 @@ class Flow:
             return None
         if self.raw:
             step.raw.append(frame.raw)
+            step.raw_upto.append(len(step.raw))
         step.events.append(event)
         self.shown += 1
         if event_id:

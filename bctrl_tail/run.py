@@ -85,7 +85,9 @@ def make_renderer(config: Config, reporter: Reporter) -> Renderer:
         return ViewRenderer(time_format=config.time_format, console=console)
     from bctrl_tail.render.table import TableRenderer
 
-    return TableRenderer(console, run_id=run_title(config), time_format=config.time_format)
+    return TableRenderer(
+        console, run_id=run_title(config), time_format=config.time_format, run_ids=config.run_ids
+    )
 
 
 def run_title(config: Config) -> str:

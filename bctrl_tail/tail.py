@@ -106,6 +106,7 @@ class Tail:
         self.inbox = new_inbox()
         self._deadline = clock() + config.timeout if config.timeout else None
         self._cursor_warned = False
+        self._raw_run: str | None = None  # the run the last raw blocks came from
 
     # -- the loop ----------------------------------------------------------------------------
 
@@ -259,8 +260,8 @@ class Tail:
         if step.delivered:
             run.delivered = True
         code = self._output(run, step) if step.events else None
-        if code is None and step.raw and self.raw is not None:
-            self.raw.write_raw(step.raw)
+        if code is None and step.raw:
+            self._write_raw(run, step.raw)
         self._say(run, step.notes)
         if code is not None:
             return code
@@ -285,7 +286,7 @@ class Tail:
         stats = self.stats
         limit = self.config.max_events
         run_id = run.run_id
-        for event in step.events:
+        for n, event in enumerate(step.events):
             on_event(event)
             stats.shown += 1
             event_id = event.id
@@ -293,15 +294,27 @@ class Tail:
                 run.last_id = stats.last_id = event_id
                 update(run_id, event_id)
             if limit is not None and stats.shown >= limit:
-                # With several runs a batch may hold more than -n allows: the rest is not shown
-                # (raw output, which has no per-event blocks, writes the batch it stopped in).
-                if step.raw and self.raw is not None:
-                    self.raw.write_raw(step.raw)
+                # With several runs a batch may hold more than -n allows: the rest is not
+                # shown, and raw output stops at this event's block too.
+                if step.raw:
+                    self._write_raw(run, step.raw[: step.raw_upto[n]])
                 noun = "event" if stats.shown == 1 else "events"
                 self.renderer.flush()  # the events before the line that says why they end
                 self.reporter.info(f"stopping after {stats.shown} {noun} (--max-events)")
                 return ExitCode.OK
         return None
+
+    def _write_raw(self, run: Followed, blocks: list[bytes]) -> None:
+        """Raw output: the blocks as received; with several runs, an SSE comment line
+        ``: run RUN_ID`` first whenever they come from another run than the blocks before
+        (a comment: any SSE parser ignores it, and the frames stay as they were)."""
+        if self.raw is None or not blocks:
+            return
+        if self.several and run.run_id != self._raw_run:
+            self._raw_run = run.run_id
+            name = run.run_id.replace("\r", "\\r").replace("\n", "\\n")  # stays one line
+            blocks = [f": run {name}\n".encode("utf-8", "surrogateescape"), *blocks]
+        self.raw.write_raw(blocks)
 
     def _end(self, run: Followed, ended: RunEnded, code: ExitCode) -> None:
         """The run sent run.ended: its tail is over; the others go on."""

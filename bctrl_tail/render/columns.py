@@ -43,10 +43,6 @@ TYPE_WIDTH_FULL = 16  # full types (no category column): the summary needs the r
 ROOMY = 120  # from this many columns, types get more room
 TYPE_WIDTH_ROOMY = 24
 TIME_WIDTHS = {"local": 12, "utc": 13, "iso": 24, "relative": 10}
-RUN_STYLES = tuple(
-    Style(color=c, bold=True)
-    for c in ("bright_cyan", "bright_magenta", "bright_green", "bright_yellow", "bright_blue")
-)
 _URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/]+(/\S*)?")
 ELLIPSIS = "…"
 
@@ -115,11 +111,6 @@ def run_of(event: RunEvent) -> str:
     """The run an event came from: the followed run the tail names, else the event's ``runId``."""
     run_id: Any = event.run_id or event.data.get("runId", "")
     return run_id if isinstance(run_id, str) else ""
-
-
-def run_style(index: int) -> Style:
-    """A colour of its own for the ``index``-th run seen."""
-    return RUN_STYLES[index % len(RUN_STYLES)]
 
 
 def short_type(event_type: str, category: str) -> str:

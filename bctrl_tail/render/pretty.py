@@ -34,7 +34,9 @@ CATEGORY_STYLES: dict[str, Style] = {
     "captcha": Style(color="bright_yellow"),
     "event": Style(color="white"),
 }
-# Run colours: no red (failures are red) and no plain white (it would look like no colour).
+# Run colours: no red (failures are red) and no plain white (it would look like no colour),
+# also once brought down to the 16 colours terminals are drawn with (make_console's
+# "standard": a 256-colour orange would turn bright red there, a purple white).
 RUN_STYLES = tuple(
     Style(color=name, bold=True)
     for name in (
@@ -48,8 +50,6 @@ RUN_STYLES = tuple(
         "bright_green",
         "bright_yellow",
         "bright_blue",
-        "dark_orange",
-        "medium_purple",
     )
 )
 FAILURE_TYPES = frozenset({"network.failed", "page.error", "page.crash", "captcha.solve.failed"})

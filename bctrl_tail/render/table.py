@@ -10,6 +10,7 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from rich.console import Console, Group, RenderableType
@@ -20,12 +21,14 @@ from rich.text import Text
 from bctrl_tail import interrupts
 from bctrl_tail.events import CATEGORIES, SUCCESS_STATUSES, RunEnded, RunEvent
 from bctrl_tail.render import ConnState
-from bctrl_tail.render.columns import cells, heading, layout, row_line, run_of, run_style
+from bctrl_tail.render.columns import cells, heading, layout, row_line, run_of
 from bctrl_tail.render.pretty import (
     DIM,
     FAILED_STATUS,
     SUCCEEDED,
     category_style,
+    clip,
+    run_style,
 )
 from bctrl_tail.render.timefmt import TimeFormatter
 from bctrl_tail.sanitize import clean
@@ -38,6 +41,8 @@ SIZE_POLL = 0.1  # seconds between terminal size checks while nothing else asks 
 WAITING = Style(color="yellow")
 LIVE = Style(color="green", bold=True)
 BOLD = Style(bold=True)
+FINAL_PHASES = ("ended", "interrupted", "terminated", "error", "timed out")  # nothing follows
+RUN_ID_SHOWN = 64  # characters of a run id named in the header
 
 TimeFormat = Callable[[datetime | None], str]
 
@@ -58,13 +63,66 @@ def state_text(state: ConnState) -> Text:
             text += f" ({clean(state.reason)})"
         return Text(text, style=WAITING)
     if phase == "ended":
-        status = clean(state.ended_status) or "unknown"
-        ok = status.lower() in SUCCESS_STATUSES
-        return Text(f"ended: {status}", style=SUCCEEDED if ok else FAILED_STATUS)
+        status = ended_text(state.ended_status)
+        return Text(f"ended: {status.plain}", style=status.style)
     if phase == "error":
         reason = clean(state.reason[:200])
         return Text(f"error: {reason}" if reason else "error", style=FAILED_STATUS)
     return Text(clean(phase), style=WAITING)
+
+
+def succeeded(status: str) -> bool:
+    return clean(status).lower() in SUCCESS_STATUSES
+
+
+def ended_text(status: str) -> Text:
+    """A run's status, green when it succeeded, else red."""
+    shown = clean(status) or "unknown"
+    return Text(shown, style=SUCCEEDED if succeeded(status) else FAILED_STATUS)
+
+
+def runs_state_text(states: Mapping[str, ConnState]) -> Text:
+    """Several runs' states on one line, each run counted once.
+
+    While some run is still followed: ``1 live, 1 ended: failed`` (runs in the same state
+    counted together, a reconnect's reason left to stderr). Once every run has ended:
+    ``ended: run_b failed, run_a completed``, each id in the run's colour, failures in red
+    and first: a line cut at the terminal's width shows them before any success.
+    """
+    text = Text(no_wrap=True, overflow="ellipsis")
+    if all_ended(states):
+        text.append("ended: ", style=DIM)
+        ok = {run_id: succeeded(state.ended_status) for run_id, state in states.items()}
+        for n, run_id in enumerate(sorted(states, key=ok.__getitem__)):  # stable: failed first
+            state = states[run_id]
+            if n:
+                text.append(", ")
+            text.append(clean(clip(run_id, RUN_ID_SHOWN)) + " ", style=run_style(run_id))
+            text.append_text(ended_text(state.ended_status))
+        return text
+    groups: dict[str, tuple[int, Text]] = {}
+    for state in states.values():
+        label = state_text(replace(state, reason="") if state.phase == "reconnecting" else state)
+        count, _ = groups.get(label.plain, (0, label))
+        groups[label.plain] = (count + 1, label)
+    for n, (count, label) in enumerate(groups.values()):
+        if n:
+            text.append(", ")
+        text.append(f"{count} ")
+        text.append_text(label)
+    return text
+
+
+def all_ended(states: Mapping[str, ConnState]) -> bool:
+    return bool(states) and all(state.phase == "ended" for state in states.values())
+
+
+def runs_shown(states: Mapping[str, ConnState], whole: ConnState) -> dict[str, ConnState]:
+    """Each run's state as the header shows it: ``whole``, when it is what stopped the
+    whole tail (Ctrl-C, an error, ``-n``: no ``run_id``), stands for every run not ended."""
+    if whole.run_id or whole.phase not in (*FINAL_PHASES, "stopped"):
+        return dict(states)
+    return {r: s if s.phase == "ended" else whole for r, s in states.items()}
 
 
 def counts_text(counts: Mapping[str, int]) -> Text:
@@ -81,12 +139,26 @@ def counts_text(counts: Mapping[str, int]) -> Text:
     return text if text else Text("no events yet", style=DIM)
 
 
-def _header(run_id: str, state: ConnState, counts: Mapping[str, int], shown: int) -> Group:
+def _header(
+    run_id: str,
+    state: ConnState,
+    counts: Mapping[str, int],
+    shown: int,
+    runs: Mapping[str, ConnState] | None,
+) -> Group:
     title = Text(no_wrap=True, overflow="ellipsis")
-    title.append("run ", style=DIM)
-    title.append(clean(run_id), style=BOLD)
-    title.append("  ")
-    title.append_text(state_text(state))
+    if runs is not None and len(runs) > 1:
+        states = runs_shown(runs, state)
+        title.append("runs ", style=DIM)
+        if not all_ended(states):  # else the states name every run
+            title.append(clean(run_id), style=BOLD)
+            title.append("  ")
+        title.append_text(runs_state_text(states))
+    else:
+        title.append("run ", style=DIM)
+        title.append(clean(run_id), style=BOLD)
+        title.append("  ")
+        title.append_text(state_text(state))
     title.append(f"  {shown} event{'' if shown == 1 else 's'} shown", style=DIM)
     return Group(title, counts_text(counts))
 
@@ -101,25 +173,30 @@ def build_view(
     time_format: TimeFormat,
     height: int,
     width: int,
+    runs: Mapping[str, ConnState] | None = None,
 ) -> RenderableType:
-    """Header plus the newest ``rows`` that fit in ``height`` lines, newest at the bottom."""
+    """Header plus the newest ``rows`` that fit in ``height`` lines, newest at the bottom.
+
+    ``runs`` is each followed run's latest state; with several, the header sums them up
+    (``runs_state_text``) and ``state`` counts only when it is about the whole tail (no
+    ``run_id``: interrupted, an error, stopped), standing for every run not ended."""
     fit = max(height - CHROME_LINES, 0)
     start = max(len(rows) - fit, 0)
     window = [rows[i] for i in range(start, len(rows))]
-    runs: dict[str, Style] = {}
+    colours: dict[str, Style] = {}
     for event in window:
         rid = run_of(event)
-        if rid and rid not in runs:
-            runs[rid] = run_style(len(runs))
-    several = len(runs) > 1
+        if rid and rid not in colours:
+            colours[rid] = run_style(rid)
+    several = len(colours) > 1
     time_style = getattr(time_format, "time_format", "local")
     lay = layout(width, time_format=time_style, runs=several)
     lines: list[RenderableType] = [heading(lay), Text("─" * width, style=DIM)]
     for event in window:
         rid = run_of(event) if several else ""
         c = cells(event, time_format(event.time), rid)
-        lines.append(row_line(c, lay, runs.get(rid)))
-    return Group(_header(run_id, state, counts, shown), *lines)
+        lines.append(row_line(c, lay, colours.get(rid)))
+    return Group(_header(run_id, state, counts, shown, runs), *lines)
 
 
 class TableRenderer:
@@ -142,9 +219,12 @@ class TableRenderer:
         time_format: str,
         max_fps: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
+        run_ids: Sequence[str] = (),
     ) -> None:
         self._console = console
-        self._run_id = run_id
+        self._run_id = run_id  # the header's title: the run, or the runs followed
+        # each run's latest state, in the order given (states name the run they are about)
+        self._runs: dict[str, ConnState] = {r: ConnState("connecting", run_id=r) for r in run_ids}
         self._format = TimeFormatter(time_format)
         self._interval = 1.0 / max_fps if max_fps > 0 else 0.0
         self._clock = clock
@@ -176,6 +256,8 @@ class TableRenderer:
         return self._counts
 
     def on_state(self, state: ConnState) -> None:
+        if state.run_id:
+            self._runs[state.run_id] = state
         self._state = state
         self._dirty = True
         self._draw_if_due()
@@ -204,17 +286,28 @@ class TableRenderer:
         if self._closed:
             return
         self._closed = True
-        final = ended.get(self._run_id) or next(iter(ended.values()), None)
-        if final is not None:
-            self._state = ConnState("ended", ended_status=final.status)
-        elif self._state.phase not in ("ended", "interrupted", "terminated", "error", "timed out"):
-            self._state = ConnState("stopped")
+        if len(self._runs) > 1:
+            self._close_runs(ended)
+        else:
+            final = ended.get(self._run_id) or next(iter(ended.values()), None)
+            if final is not None:
+                self._state = ConnState("ended", ended_status=final.status)
+            elif self._state.phase not in FINAL_PHASES:
+                self._state = ConnState("stopped")
         with interrupts.held():
             try:
                 self._live.update(self._view(final=True))
                 self._live.start()  # no-op when started; stop() draws the final screen
             finally:
                 self._live.stop()
+
+    def _close_runs(self, ended: Mapping[str, RunEnded]) -> None:
+        """Several runs: each run that ended shows its own ending; the others, what stopped
+        the tail (``interrupted``, ``error: …``), else ``stopped`` (``-n``, ``--until``)."""
+        for run_id, final in ended.items():
+            self._runs[run_id] = ConnState("ended", ended_status=final.status, run_id=run_id)
+        if self._state.run_id or self._state.phase not in FINAL_PHASES:
+            self._state = ConnState("stopped")
 
     def _count(self, category: str) -> None:
         key = category[:CATEGORY_WIDTH]
@@ -258,6 +351,7 @@ class TableRenderer:
             time_format=self._format,
             height=size.height,
             width=size.width,
+            runs=self._runs,
         )
         return view if final else Group(view, Text())
 

@@ -475,3 +475,25 @@ def test_a_first_request_that_fails_shows_an_error_state_not_a_run_status(
     assert title.startswith("run run_missing  error: ")
     assert "stopped" not in title
     assert any(line.startswith("bctrl-tail: error:") for line in lines)  # and on stderr
+
+
+def test_two_runs_the_final_screen_shows_each_runs_ending(sim: Simulator, spawn: Spawn) -> None:
+    """The run that ends last (completed) must not hide the one that failed."""
+    sim.add_run(Run("run_b", events(2), end_status="failed"))
+    gate = threading.Event()
+    sim.add_run(Run("run_a", events(3), gate=gate))
+    child = spawn("run_a", "run_b", "--base-url", sim.base_url, "-o", "table")
+    child.expect(r"1 \S*live\S*, 1 \S*ended: failed")  # while run_a is still followed
+    gate.set()
+    assert child.finish() == 0
+    text = assert_only(TABLE_CONTROLS, child.output)
+    lines = Screen(ROWS, COLS).feed(child.output).lines
+    titles = [line for line in lines if line.startswith("runs ")]
+    assert len(titles) == 1, lines  # one screen, redrawn in place
+    assert titles[0].rstrip() == "runs ended: run_b failed, run_a completed  5 events shown"
+    assert re.search(r"\x1b\[(?:[0-9;]*;)?31(?:;[0-9;]*)?mfailed", text), "not red"
+    assert re.search(r"\x1b\[(?:[0-9;]*;)?32(?:;[0-9;]*)?mcompleted", text), "not green"
+    assert lines[-2:] == [
+        "bctrl-tail: run run_b ended: failed, 2 events shown",
+        "bctrl-tail: run run_a ended: completed, 3 events shown",
+    ]

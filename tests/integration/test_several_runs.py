@@ -277,3 +277,80 @@ def test_a_cursor_file_for_another_base_url_is_not_applied(sim: Simulator, tmp_p
     assert f"holds cursors for https://api.bctrl.ai, not {sim.base_url}" in result.stderr
     saved = json.loads(path.read_text())
     assert (saved["baseUrl"], saved["runs"]) == (sim.base_url, {"run_a": "run_a_e002"})
+
+
+# -- raw output ---------------------------------------------------------------------------------
+
+
+def raw_blocks(out: str) -> list[tuple[str, str]]:
+    """(run, block) for every block of raw output, the run as the last ``: run ID`` comment
+    line before it named it; the comment lines themselves taken out."""
+    blocks: list[tuple[str, str]] = []
+    current = ""
+    for block in out.split("\n\n")[:-1]:
+        lines = block.split("\n")
+        while lines and lines[0].startswith(": run "):
+            assert lines[0] != f": run {current}", "a marker repeats the run before it"
+            current = lines.pop(0).removeprefix(": run ")
+        blocks.append((current, "\n".join(lines)))
+    return blocks
+
+
+def test_raw_names_the_run_before_each_stretch_of_blocks_and_keeps_the_frames(
+    sim: Simulator,
+) -> None:
+    for run_id in ("run_a", "run_b"):
+        sim.add_run(Run(run_id, events(6, run_id, with_run_id=True), interval=0.01))
+    result = run_cli("--base-url", sim.base_url, "-o", "raw", "run_a", "run_b")
+    assert result.code == 0, result.stderr
+    blocks = raw_blocks(result.stdout)
+    seen: dict[str, list[str]] = defaultdict(list)
+    for run, block in blocks:
+        assert run in ("run_a", "run_b"), block  # the first block already has its marker
+        data = [line for line in block.split("\n") if line.startswith("data: ")]
+        if block.startswith("event: run.event"):
+            event = json.loads(data[0].removeprefix("data: "))
+            assert event["runId"] == run
+            seen[run].append(event["id"])
+        elif block.startswith("event: run.ended"):
+            assert json.loads(data[0].removeprefix("data: "))["runId"] == run
+    assert dict(seen) == {r: [e["id"] for e in events(6, r)] for r in ("run_a", "run_b")}
+    # the frames themselves are as the simulator sent them
+    for run_id in ("run_a", "run_b"):
+        state = RunState(sim.runs[run_id])
+        sent = [state.frame(i).decode().rstrip("\n") for i in range(6)]
+        assert [b for r, b in blocks if r == run_id and b.startswith("event: run.event")] == sent
+    one = run_cli("--base-url", sim.base_url, "-o", "raw", "run_a")
+    assert one.code == 0, one.stderr
+    assert not [line for line in one.stdout.splitlines() if line.startswith(":")]  # unchanged
+
+
+def sse(evs: list[dict[str, Any]]) -> bytes:
+    return b"".join(
+        f"event: run.event\nid: {e['id']}\ndata: {json.dumps(e)}\n\n".encode() for e in evs
+    )
+
+
+def test_raw_with_max_events_stops_at_the_event_that_reached_it(sim: Simulator) -> None:
+    """run_a's two events come first; run_b's ten then arrive in one read (after a 503 and
+    its Retry-After): -n 3 stops at run_b's first, and raw writes nothing after it."""
+    sim.add_run(Run("run_a", events(2, "run_a"), end_status=None, hold_open=True))
+    sim.add_run(
+        Run(
+            "run_b",
+            [],
+            raw_chunks=[sse(events(10, "run_b"))],
+            responses=[Response(503, headers={"Retry-After": "1"})],
+        )
+    )
+    result = run_cli("--base-url", sim.base_url, "-o", "raw", "-n", "3", "run_a", "run_b")
+    assert result.code == 0, result.stderr
+    shown = [
+        json.loads(line.removeprefix("data: "))["id"]
+        for line in result.stdout.splitlines()
+        if line.startswith("data: ")
+    ]
+    assert shown == ["run_a_e000", "run_a_e001", "run_b_e000"]
+    assert result.stdout.endswith("\n\n")  # whole blocks only
+    assert [run for run, _ in raw_blocks(result.stdout)][-1] == "run_b"
+    assert "stopping after 3 events (--max-events)" in result.stderr

@@ -121,6 +121,16 @@ def test_raw_keeps_every_block_but_unselected_and_duplicate_events() -> None:
     ]
     assert ("debug", "skipping unknown event 'surprise'") in step.notes
     assert flow.retry_ms == 5
+    assert step.raw_upto == [2]  # e1's block is the second: a stop at e1 writes two blocks
+
+
+def test_raw_upto_marks_where_each_events_block_ends() -> None:
+    flow = Flow(config(), "run_1", raw=True)
+    stream = b": hi\n\n" + block("e1", {}) + b"event: heartbeat\ndata: {}\n\n" + block("e2", {})
+    step = flow.feed(frames(stream))
+    assert ids(step) == ["e1", "e2"]
+    assert step.raw_upto == [2, 4]
+    assert Flow(config(), "run_1").feed(frames(stream)).raw_upto == []  # raw off: nothing kept
 
 
 def test_delivery_is_data_or_a_comment_but_not_a_bare_retry() -> None:

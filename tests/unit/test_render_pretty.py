@@ -7,6 +7,7 @@ import io
 from typing import Any
 
 import pytest
+from rich.color import ColorSystem
 from rich.console import Console
 from rich.segment import Segment
 
@@ -277,6 +278,9 @@ def test_several_runs_lead_each_line_with_the_run_id_in_its_own_stable_colour() 
     assert run_style("run_a") == run_style("run_a")
     assert len({run_style(f"run_{n}") for n in range(200)}) == len(RUN_STYLES)
     assert all(style.color is not None and style.color.name != "red" for style in RUN_STYLES)
+    # nor once drawn in the 16 colours of a terminal: red (1, 9), white (7, 15), black (0, 8)
+    standard = {s.color.downgrade(ColorSystem.STANDARD).number for s in RUN_STYLES if s.color}
+    assert not standard & {0, 1, 7, 8, 9, 15}
     one = recording()
     PrettyRenderer(one, time_format="utc", run_ids=("run_a",)).on_event(
         RunEvent(id="1", data={"type": "x"}, run_id="run_a")

@@ -476,3 +476,121 @@ def test_the_live_view_leaves_the_cursor_on_a_line_of_its_own() -> None:
 def plain(written: str) -> str:
     """What was written without its colour escapes (cursor and line escapes kept)."""
     return re.sub(r"\x1b\[[0-9;]*m", "", written)
+
+
+# -- several runs: a header that says how each one is doing ------------------------------------
+
+
+def ended(run_id: str, status: str) -> ConnState:
+    return ConnState("ended", ended_status=status, run_id=run_id)
+
+
+def several_view(runs: dict[str, ConnState], state: ConnState | None = None) -> Console:
+    """``build_view`` of two runs' events, with each run's latest state."""
+    console = recording()
+    rows = [event(1, runId="run_a"), event(2, runId="run_b")]
+    console.print(
+        build_view(
+            rows,
+            run_id="run_a, run_b",
+            state=state or next(reversed(runs.values())),
+            counts={"network": 2},
+            shown=2,
+            time_format=TimeFormatter("utc"),
+            height=HEIGHT,
+            width=WIDTH,
+            runs=runs,
+        )
+    )
+    return console
+
+
+def test_several_runs_sum_up_their_states_while_some_is_followed() -> None:
+    runs = {"run_a": ConnState("live", run_id="run_a"), "run_b": ended("run_b", "failed")}
+    console = several_view(runs)
+    title = console.export_text(clear=False).splitlines()[0]
+    assert title.rstrip() == "runs run_a, run_b  1 live, 1 ended: failed  2 events shown"
+    assert "red" in style_of(console, "ended: failed")
+    assert "green" in style_of(console, "live")
+    # runs in the same state are counted together; a reconnect's reason is left to stderr
+    waiting = ConnState("reconnecting", retry_in=2, reason="HTTP 503", run_id="run_c")
+    three = {**runs, "run_a": waiting, "run_c": waiting}
+    title = several_view(three).export_text().splitlines()[0]
+    assert "2 reconnecting in 2s, 1 ended: failed  2 events shown" in title
+
+
+def test_once_every_run_ended_each_run_shows_its_status_failures_in_red() -> None:
+    from bctrl_tail.render.pretty import run_style
+
+    console = several_view(
+        {"run_a": ended("run_a", "completed"), "run_b": ended("run_b", "failed")}
+    )
+    title = console.export_text(clear=False).splitlines()[0]
+    assert title.rstrip() == "runs ended: run_b failed, run_a completed  2 events shown"
+    assert "red" in style_of(console, "failed")
+    assert "green" in style_of(console, "completed")
+    assert style_of(console, "run_a ") == str(run_style("run_a"))
+    # failures first (in the order given): a title cut at the terminal's width shows them
+    three = {
+        "run_a": ended("run_a", "failed"),
+        "run_b": ended("run_b", "completed"),
+        "run_c": ended("run_c", "timed_out"),
+    }
+    title = several_view(three).export_text().splitlines()[0]
+    assert "ended: run_a failed, run_c timed_out, run_b completed  2 events" in title
+
+
+def test_what_stopped_the_whole_tail_stands_for_every_run_not_ended() -> None:
+    runs = {"run_a": ConnState("live", run_id="run_a"), "run_b": ended("run_b", "failed")}
+    title = several_view(runs, ConnState("interrupted")).export_text().splitlines()[0]
+    assert "1 interrupted, 1 ended: failed" in title
+    error = ConnState("error", reason="HTTP 500")
+    title = several_view(runs, error).export_text().splitlines()[0]
+    assert "1 error: HTTP 500, 1 ended: failed" in title
+
+
+def two_runs_table(console: Console) -> TableRenderer:
+    renderer = TableRenderer(
+        console, run_id="run_a, run_b", time_format="utc", run_ids=("run_a", "run_b")
+    )
+    for run_id in ("run_a", "run_b"):
+        renderer.on_state(ConnState("live", run_id=run_id))
+        renderer.on_event(event(1, runId=run_id))
+    return renderer
+
+
+def test_the_final_screen_shows_every_runs_ending_whichever_came_last() -> None:
+    console = recording(terminal=False)
+    renderer = two_runs_table(console)
+    renderer.on_state(ended("run_b", "failed"))
+    renderer.on_state(ended("run_a", "completed"))  # the last state to arrive: not the story
+    renderer.close(
+        {
+            "run_a": RunEnded("run_a", "completed", "", "", ""),
+            "run_b": RunEnded("run_b", "failed", "", "", ""),
+        }
+    )
+    title = console.export_text().splitlines()[0]
+    assert title.rstrip() == "runs ended: run_b failed, run_a completed  2 events shown"
+
+
+def test_a_tail_stopped_before_every_run_ended_says_so_for_the_others() -> None:
+    console = recording(terminal=False)
+    renderer = two_runs_table(console)
+    renderer.on_state(ended("run_b", "failed"))
+    renderer.close({"run_b": RunEnded("run_b", "failed", "", "", "")})  # -n stopped run_a
+    assert "1 stopped, 1 ended: failed" in console.export_text().splitlines()[0]
+    console = recording(terminal=False)
+    renderer = two_runs_table(console)
+    renderer.on_state(ConnState("interrupted"))  # Ctrl-C: the CLI marks the whole tail
+    renderer.close({})
+    assert "runs run_a, run_b  2 interrupted" in console.export_text().splitlines()[0]
+
+
+def test_the_run_column_colour_is_the_runs_own_whatever_came_first() -> None:
+    from bctrl_tail.render.pretty import run_style
+
+    for order in (["run_a", "run_b"], ["run_b", "run_a"]):
+        console = view([event(i, runId=r) for i, r in enumerate(order)], width=100)
+        for run_id in order:
+            assert style_of(console, run_id) == str(run_style(run_id))

@@ -19,7 +19,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from bctrl_tail.render.columns import Layout, cells, heading, layout, row_line, run_style
+from bctrl_tail.render.columns import Layout, cells, heading, layout, row_line
+from bctrl_tail.render.pretty import run_style
 from bctrl_tail.render.timefmt import TimeFormatter
 from bctrl_tail.render.view.store import Entry, Store, parse_entry
 
@@ -187,7 +188,7 @@ class EventRows(ScrollView, can_focus=True):
     def _render_row(self, entry: Entry, lay: Layout, width: int, selected: bool) -> Strip:
         event = parse_entry(entry)
         several = len(self.store.runs) > 1
-        colour = run_style(self.store.runs.get(entry.run_id, 0)) if several else None
+        colour = run_style(entry.run_id) if several else None
         text = row_line(cells(event, self.formatter(event.time), entry.run_id), lay, colour)
         text.truncate(width, pad=True)  # exactly the width: the strip's length is known
         text.stylize_before(self.rich_style)
