@@ -183,10 +183,16 @@ def test_space_pauses_the_display_and_counts_what_arrived_meanwhile() -> None:
         shown = screen_text(pilot.app)
         assert "PAUSED: 4 new" in shown.splitlines()[0]
         assert "event-5" not in shown
+        await pilot.pause()
+        footer = screen_text(pilot.app).splitlines()[-1]
+        assert "resume" in footer and "pause" not in footer  # says what space does now
         await pilot.press("space")
+        await pilot.pause()
         shown = screen_text(pilot.app)
         assert "event-5" in shown
         assert "PAUSED" not in shown
+        footer = shown.splitlines()[-1]
+        assert "pause" in footer and "resume" not in footer
 
     run(body)
 

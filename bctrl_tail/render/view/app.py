@@ -64,6 +64,7 @@ class ViewerApp(App[int]):
         Binding("slash", "open_filter", "filter"),
         Binding("f", "failures", "failures"),
         Binding("space", "pause", "pause"),
+        Binding("space", "resume", "resume"),  # the footer says what space does now
         Binding("r", "next_run", "run"),
         Binding("question_mark", "help", "keys"),
     ]
@@ -212,13 +213,15 @@ class ViewerApp(App[int]):
         self.push_screen(DetailScreen(message.entry))
 
     MAIN_SCREEN_ONLY: ClassVar[frozenset[str]] = frozenset(
-        {"open_filter", "failures", "next_run", "pause", "help"}
+        {"open_filter", "failures", "next_run", "pause", "resume", "help"}
     )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The row keys act on the main screen only; ``r`` only when there are runs to cycle."""
         if action in self.MAIN_SCREEN_ONLY and len(self.screen_stack) > 1:
             return False
+        if action in ("pause", "resume"):
+            return self.paused == (action == "resume")
         return not (action == "next_run" and len(self.store.runs) < 2)
 
     def action_open_filter(self) -> None:
@@ -260,8 +263,12 @@ class ViewerApp(App[int]):
             self.rows.rows_changed(reset=True)
             self.refresh_header()
 
+    def action_resume(self) -> None:
+        self.action_pause()
+
     def action_pause(self) -> None:
         self.paused = not self.paused
+        self.refresh_bindings()
         if not self.paused:
             held, self.held = list(self.held), deque(maxlen=KEEP)
             self.store.lost += self.held_count - len(held)  # dropped while paused
