@@ -21,7 +21,7 @@ from bctrl_tail.render.table import MAX_COUNTED_CATEGORIES
 
 KEEP = 100_000  # events kept for scrolling
 FAILURES_KEPT = 20  # failures printed on the normal screen after the viewer closes
-MAX_RUNS = 64  # distinct runs named by the run column; more fold into the colour cycle
+MAX_RUNS = 64  # distinct runs the `r` key cycles through (the CLI follows at most 50)
 
 
 _CATEGORY = attrgetter("category")
@@ -78,7 +78,7 @@ class Store:
         self.total = 0  # events ever added
         self.lost = 0  # events that arrived but were never added (dropped before the store)
         self.counts: dict[str, int] = {}
-        self.runs: dict[str, int] = {}  # run id -> its colour index, in order first seen
+        self.runs: dict[str, int] = {}  # run id -> its place, in the order first seen (for `r`)
         self.failures: deque[Entry] = deque(maxlen=FAILURES_KEPT)
         self.failure_count = 0
         self.filters = Filters()
