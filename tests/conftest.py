@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -14,6 +15,12 @@ from tests.support import clear_environment
 SLOW_FILES = frozenset(
     {"test_bench_smoke.py", "test_pty.py", "test_signals.py", "test_view_pty.py"}
 )
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: two workers per core. Most tests wait on sockets, pipes and child processes
+    rather than compute, so one worker per core leaves the cores idle half of the time."""
+    return 2 * (os.cpu_count() or 1)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
