@@ -18,7 +18,7 @@ Body = Pilot[int]
 
 @pytest.mark.parametrize(
     ("key", "typed"),
-    [("alt+q", "q"), ("alt+f", "f"), ("alt+shift+g", "G"), ("alt+7", "7")],
+    [("alt+q", "q"), ("alt+k", "k"), ("alt+shift+g", "G"), ("alt+7", "7")],
 )
 def test_alt_and_a_letter_is_esc_then_that_letter(key: str, typed: str) -> None:
     assert after_escape(key) == typed
@@ -41,16 +41,16 @@ def test_esc_then_q_in_one_burst_leaves_the_detail_and_quits() -> None:
     assert app.reason == ""
 
 
-def test_esc_then_f_in_one_burst_clears_the_filter_then_shows_failures() -> None:
+def test_esc_then_k_in_one_burst_clears_the_filter_then_moves_up() -> None:
     async def body(pilot: Body, renderer: ViewRenderer) -> None:
         await feed(pilot, renderer, [event(1), failure(2), event(3)])
         await pilot.press("slash", "e")
         assert pilot.app.query_one(FilterBar).has_focus
-        await pilot.press("alt+f")
+        await pilot.press("alt+k")
         await pilot.pause()
-        filters = pilot.app.store.filters
-        assert filters.text == "" and filters.failures
-        assert len(pilot.app.store) == 1
+        assert not pilot.app.store.filters
+        assert pilot.app.rows.has_focus
+        assert pilot.app.rows.cursor == 1  # k went to the rows, not into the filter
 
     run(body)
 

@@ -2,9 +2,11 @@
 
 A terminal sends Alt+q as Esc then ``q``, so Esc and ``q`` arriving together (typed fast over
 a slow link, pasted, or sent by ``tmux send-keys``) are read by Textual as Alt+q: the Esc is
-lost and ``q`` does nothing. The viewer binds no Alt key, so it reads Alt and a letter or
-digit back as the two keys. (For other characters — ``/``, ``?``, space — Textual keeps only
-the character and drops the Esc itself; nothing can be recovered there.)
+lost and ``q`` does nothing. The viewer binds no Alt key, so it reads Alt and a letter back
+as the two keys. What cannot be recovered, because Textual has already turned it into a key
+that can also be typed on its own: Esc with ``f`` or ``b`` (iTerm's word keys, read as
+Ctrl+Right / Ctrl+Left), with a digit (macOS Option characters such as ``¡``), and with any
+other character (``/``, ``?``, space: the Esc is dropped, the character kept).
 """
 
 from __future__ import annotations
