@@ -134,7 +134,7 @@ def test_help_fits_80_columns() -> None:
 
 
 def key_words(text: str) -> set[str]:
-    """The key names in a cell of a key table: ``\\`↑\\` \\`↓\\` / \\`k\\` \\`j\\`, PgUp`` -> ↑ ↓ k j PgUp."""
+    """The key names in a key table cell: `` `k` `j`, PgUp PgDn`` gives k, j, PgUp, PgDn."""
     return {w for w in re.split(r"\s+/\s+|[\s,]+", text.replace("`", "")) if w}
 
 
