@@ -66,7 +66,7 @@ class ViewerApp(App[int]):
         Binding("f", "failures", "failures"),
         Binding("space", "pause", "pause"),
         Binding("space", "resume", "resume"),  # the footer says what space does now
-        Binding("r", "next_run", "next run"),
+        Binding("r", "next_run", "run"),
     ]
     CSS = """
     #header { height: 2; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
