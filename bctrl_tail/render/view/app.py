@@ -16,7 +16,6 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import ClassVar
 
-from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.app import App, ComposeResult
@@ -37,9 +36,6 @@ from bctrl_tail.render.view.keys import after_escape
 from bctrl_tail.render.view.rows import EventRows
 from bctrl_tail.render.view.store import KEEP, Entry, Filters, Store
 from bctrl_tail.render.view.worker import Outcome, TailThread
-
-DIM = Style(dim=True)
-NOTE = Style(color="yellow", bold=True)
 
 
 class Wake(Message):
