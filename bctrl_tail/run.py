@@ -131,7 +131,13 @@ def follow(config: Config, reporter: Reporter) -> int:
         if config.output == "view":
             from bctrl_tail.render.view.session import drive
 
-            code = drive(renderer, tail, title=run_title(config), color=config.color)
+            code = drive(
+                renderer,
+                tail,
+                title=run_title(config),
+                color=config.color,
+                run_ids=config.run_ids,
+            )
         else:
             code = tail.run()
     except BrokenPipeError:
