@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import trustme
 
-from bctrl_tail.simulator import Run, Simulator
+from bctrl_tail.simulator import Response, Run, Simulator
 from tests.netservers import RecordingProxy, TLSFront
 from tests.support import KEY, Result, run_cli
 
@@ -271,3 +271,24 @@ def test_netrc_is_never_used(server: Simulator, tmp_path: Path) -> None:
     result = run_cli("run_1", "--base-url", server.base_url, "-o", "jsonl", env=env)
     assert result.code == 0, result.stderr
     assert [r.headers["authorization"] for r in server.requests] == [f"Bearer {KEY}"]
+
+
+def test_netrc_credentials_never_follow_a_redirect(tmp_path: Path) -> None:
+    """An entry for the host, and a redirect: every request carries the bearer key alone,
+    and the host the cross-origin redirect names receives nothing."""
+    netrc = tmp_path / ".netrc"
+    netrc.write_text("default login someone password pw\n")
+    netrc.chmod(0o600)
+    env = {"HOME": str(tmp_path)}
+    with Simulator() as sim, Simulator() as elsewhere:
+        target = "/v2/runs/run_2/events/stream"
+        sim.add_run(Run("run_1", [], responses=[Response(307, headers={"Location": target})]))
+        sim.add_run(Run("run_2", EVENTS))
+        result = run_cli("run_1", "--base-url", sim.base_url, "-o", "jsonl", env=env)
+        assert result.code == 0, result.stderr
+        assert [r.headers["authorization"] for r in sim.requests] == [f"Bearer {KEY}"] * 2
+        away = f"{elsewhere.base_url}/v2/runs/run_1/events/stream"
+        sim.add_run(Run("run_3", [], responses=[Response(302, headers={"Location": away})]))
+        result = run_cli("run_3", "--base-url", sim.base_url, env=env)
+        assert result.code == 1
+        assert elsewhere.requests == []
