@@ -27,23 +27,11 @@ NO_PROXY_ELSEWHERE = {"HTTP_PROXY": "", "HTTPS_PROXY": "", "ALL_PROXY": ""}
 LIBRARY_TEXT = ("Traceback", "ConnectionPool", "Max retries", "ProxyError", "Tunnel", "urllib3")
 
 
-@pytest.fixture(scope="module")
-def ca() -> trustme.CA:
-    return trustme.CA()
-
-
-@pytest.fixture(scope="module")
-def bundle(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("ca") / "ca.pem"
-    ca.cert_pem.write_to_path(str(path))
-    return str(path)
-
-
 @pytest.fixture
-def server() -> Iterator[Simulator]:
-    with Simulator() as sim:
-        sim.add_run(Run("run_1", EVENTS))
-        yield sim
+def server(sim: Simulator) -> Simulator:
+    """The API, with one short run."""
+    sim.add_run(Run("run_1", EVENTS))
+    return sim
 
 
 @pytest.fixture

@@ -32,18 +32,6 @@ NO_CA_BUNDLE = dict.fromkeys(
 LIBRARY_TEXT = ("Traceback", "HTTPSConnectionPool", "Max retries", "SSLError", "_ssl.c", "urllib3")
 
 
-@pytest.fixture(scope="module")
-def ca() -> trustme.CA:
-    return trustme.CA()
-
-
-@pytest.fixture(scope="module")
-def bundle(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("ca") / "ca.pem"
-    ca.cert_pem.write_to_path(str(path))
-    return str(path)
-
-
 @pytest.fixture
 def server() -> Iterator[Simulator]:
     with Simulator() as sim:
