@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -77,6 +78,21 @@ def read_cursor_file(path: Path, base_url: str) -> SavedCursors:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
         raise UsageError(f"cannot write --cursor-file {path}: no writable folder {folder}")
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return SavedCursors(base_url)
+    except OSError as exc:
+        raise UsageError(f"cannot read --cursor-file {path}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(info.st_mode):
+        # Each save replaces the path with a new file: a device (/dev/null), a pipe or a
+        # folder there would be replaced, or would block the start.
+        kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        raise UsageError(
+            f"--cursor-file {path} is {kind}",
+            hint="give the path of a file (it need not exist yet): it is rewritten at every"
+            " save; leave the option out to keep no resume points",
+        )
     try:
         with path.open("rb") as handle:
             raw = handle.read(MAX_BYTES + 1)

@@ -188,7 +188,9 @@ def build_view(
         rid = run_of(event)
         if rid and rid not in colours:
             colours[rid] = run_style(rid)
-    several = len(colours) > 1
+    # The run column belongs to the tail, not to the rows that happen to be on screen: with
+    # several runs followed it stays even when every visible row is from one run.
+    several = (runs is not None and len(runs) > 1) or len(colours) > 1
     time_style = getattr(time_format, "time_format", "local")
     lay = layout(width, time_format=time_style, runs=several)
     lines: list[RenderableType] = [heading(lay), Text("─" * width, style=DIM)]
