@@ -82,9 +82,7 @@ def make_renderer(config: Config, reporter: Reporter) -> Renderer:
     if config.output == "view":
         from bctrl_tail.render.view.bridge import ViewRenderer
 
-        return ViewRenderer(
-            time_format=config.time_format, console=console, run_ids=config.run_ids
-        )
+        return ViewRenderer(time_format=config.time_format, console=console)
     from bctrl_tail.render.table import TableRenderer
 
     return TableRenderer(
@@ -133,7 +131,13 @@ def follow(config: Config, reporter: Reporter) -> int:
         if config.output == "view":
             from bctrl_tail.render.view.session import drive
 
-            code = drive(renderer, tail, title=run_title(config), color=config.color)
+            code = drive(
+                renderer,
+                tail,
+                title=run_title(config),
+                color=config.color,
+                run_ids=config.run_ids,
+            )
         else:
             code = tail.run()
     except BrokenPipeError:

@@ -139,13 +139,10 @@ def counts_text(counts: Mapping[str, int]) -> Text:
     return text if text else Text("no events yet", style=DIM)
 
 
-def _header(
-    run_id: str,
-    state: ConnState,
-    counts: Mapping[str, int],
-    shown: int,
-    runs: Mapping[str, ConnState] | None,
-) -> Group:
+def title_text(run_id: str, state: ConnState, runs: Mapping[str, ConnState] | None = None) -> Text:
+    """The header's first words, the same in ``table`` and ``view``: ``run run_1  live``, or
+    with several runs ``runs run_a, run_b  2 live`` and, once all ended, ``runs ended:
+    run_b failed, run_a completed`` (``runs_state_text``)."""
     title = Text(no_wrap=True, overflow="ellipsis")
     if runs is not None and len(runs) > 1:
         states = runs_shown(runs, state)
@@ -159,6 +156,17 @@ def _header(
         title.append(clean(run_id), style=BOLD)
         title.append("  ")
         title.append_text(state_text(state))
+    return title
+
+
+def _header(
+    run_id: str,
+    state: ConnState,
+    counts: Mapping[str, int],
+    shown: int,
+    runs: Mapping[str, ConnState] | None,
+) -> Group:
+    title = title_text(run_id, state, runs)
     title.append(f"  {shown} event{'' if shown == 1 else 's'} shown", style=DIM)
     return Group(title, counts_text(counts))
 

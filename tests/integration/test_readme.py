@@ -131,3 +131,19 @@ def test_help_fits_80_columns() -> None:
     section = README.split("<!-- help:start -->", 1)[1].split("<!-- help:end -->", 1)[0]
     assert "--max-retries" in section
     assert max(len(line) for line in section.splitlines()) <= 80
+
+
+def key_words(text: str) -> set[str]:
+    """The key names in a key table cell: `` `k` `j`, PgUp PgDn`` gives k, j, PgUp, PgDn."""
+    return {w for w in re.split(r"\s+/\s+|[\s,]+", text.replace("`", "")) if w}
+
+
+def test_viewer_key_table_matches_the_help_list() -> None:
+    """The README's key table and the viewer's ``?`` list name the same keys."""
+    from bctrl_tail.render.view.help import KEYS
+
+    section = README[README.index("- **view**") : README.index("- **jsonl**")]
+    rows = re.findall(r"^\s*\| (.+?) \| .+ \|$", section, flags=re.M)
+    documented = set().union(*(key_words(key) for key in rows if key not in ("key", "---")))
+    listed = set().union(*(key_words(key) for key, _ in KEYS))
+    assert documented == listed

@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from sys import intern
 
 from rich.console import Console
@@ -88,10 +88,8 @@ class ViewRenderer:
         console: Console | None = None,
         max_fps: float = MAX_FPS,
         clock: Callable[[], float] = time.monotonic,
-        run_ids: Sequence[str] = (),
     ) -> None:
         self.formatter = TimeFormatter(time_format)
-        self._run_ids = tuple(run_ids)  # the runs followed: the summary's lines name theirs
         self._needs_origin = self.formatter.needs_origin
         self._console = console
         self._store: Store | None = None
@@ -170,11 +168,11 @@ class ViewRenderer:
         if seen > kept:
             note += f", the last {kept}"
         console.print(Text(note + ":", style=DIM))
-        pretty = PrettyRenderer(
+        pretty = PrettyRenderer(  # with several runs, each line names its run
             console,
             time_format=self.formatter.time_format,
             formatter=self.formatter,
-            run_ids=self._run_ids,
+            run_ids=list(store.runs),
         )
         for entry in store.failures:
             console.print(pretty.line(parse_entry(entry)), soft_wrap=True)
