@@ -64,6 +64,7 @@ class Config:
     demo: bool
     demo_speed: float
     key_source: str = ""  # for -v: where the key came from (never the key)
+    base_url_from: str = ""  # --base-url, BCTRL_BASE_URL, BCTRL_API_URL, or "" (the default)
 
     @property
     def run_id(self) -> str:
@@ -300,6 +301,7 @@ def build_config(
         verbose=opts.verbose and not opts.quiet,
         demo=opts.demo,
         demo_speed=opts.demo_speed,
+        base_url_from="" if opts.demo else base_url_source(opts, env),
     )
     if config.demo:  # the simulator takes any key: never ask for one, never run bctrl
         return replace(config, api_key="demo")
@@ -329,6 +331,16 @@ def _run_ids(opts: Options) -> tuple[str, ...]:
             detail="split them over several bctrl-tail commands",
         )
     return run_ids
+
+
+def base_url_source(opts: Options, env: Mapping[str, str]) -> str:
+    """Where the base URL comes from: the option, a variable, or "" for the default."""
+    if opts.base_url:
+        return "--base-url"
+    for name in ("BCTRL_BASE_URL", "BCTRL_API_URL"):
+        if env.get(name, "").strip():
+            return name
+    return ""
 
 
 def _base_url(opts: Options, env: Mapping[str, str]) -> str:
