@@ -522,6 +522,24 @@ def test_cursor_file_is_written_and_the_next_run_resumes_from_it(
     assert saved(path, sim) == {"run_1": "evt_00007"}
 
 
+def test_one_cursor_file_reused_for_another_run_starts_that_run_from_its_beginning(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    """`--cursor-file .cursor` kept in a job for two runs, one after the other, whose ids look
+    alike (evt_00000…): the second run is not started after the first run's last id."""
+    path = tmp_path / ".cursor"
+    sim.add_run(Run("run_1", events(5)))
+    sim.add_run(Run("run_2", events(3)))
+    assert ids(tail(sim, "--cursor-file", str(path), "-n", "2")) == ["evt_00000", "evt_00001"]
+    second = tail(sim, "--cursor-file", str(path), run_id="run_2")
+    assert ids(second) == ["evt_00000", "evt_00001", "evt_00002"]
+    assert cursor_of(requests_for(sim, "run_2")[0]) is None
+    assert "resuming" not in second.stderr
+    third = tail(sim, "--cursor-file", str(path))
+    assert ids(third) == ["evt_00002", "evt_00003", "evt_00004"]  # run_1 resumes after its own
+    assert saved(path, sim) == {"run_1": "evt_00004", "run_2": "evt_00002"}
+
+
 def test_cursor_option_wins_over_the_cursor_file(sim: Simulator, tmp_path: Path) -> None:
     path = tmp_path / "cursor"
     write_cursors(path, sim, {"run_1": "evt_00001"})

@@ -93,19 +93,23 @@ def _wrapped(cause: BaseException) -> BaseException:
 
 
 @pytest.mark.parametrize(
-    ("cause", "needle"),
+    ("cause", "needle", "what_to_check"),
     [
-        (ConnectionRefusedError(errno.ECONNREFUSED, "refused"), "connection refused by api.x:443"),
-        (OSError(errno.ENETUNREACH, "unreachable"), "api.x:443 is unreachable"),
-        (urllib3.exceptions.ConnectTimeoutError("t"), "timed out connecting to api.x:443"),
-        (urllib3.exceptions.NameResolutionError("api.x", None, OSError()), "unknown host api.x"),  # type: ignore[arg-type]
+        (ConnectionRefusedError(errno.ECONNREFUSED, "refused"), "connection refused by api.x:443",
+         "the server is up"),
+        (OSError(errno.ENETUNREACH, "unreachable"), "api.x:443 is unreachable", "network"),
+        (urllib3.exceptions.ConnectTimeoutError("t"), "timed out connecting to api.x:443",
+         "firewall"),
+        (urllib3.exceptions.NameResolutionError("api.x", None, OSError()),  # type: ignore[arg-type]
+         "unknown host api.x:443 (the name api.x does not resolve)", "DNS"),
     ],
-)
-def test_connect_error_reasons(cause: BaseException, needle: str) -> None:
+)  # fmt: skip
+def test_connect_error_reasons(cause: BaseException, needle: str, what_to_check: str) -> None:
     error = connect_error(_wrapped(cause), "https://api.x/v2/runs/r/events/stream", DIRECT)
     assert isinstance(error, ConnectFailed)
     assert needle in error.message
     assert "--base-url" in (error.hint or "")
+    assert what_to_check in (error.hint or "")
     assert "Errno" not in error.message
 
 
