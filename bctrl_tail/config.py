@@ -152,7 +152,7 @@ def parse_since(text: str, now: dt.datetime) -> dt.datetime:
             return now - dt.timedelta(seconds=parse_duration(text, "--since"))
         except OverflowError:  # beyond the year 1: every event is newer
             return dt.datetime.min.replace(tzinfo=dt.timezone.utc)
-    parsed = parse_time(text)
+    parsed = parse_time(text, local=True)
     if parsed is None:
         raise UsageError(
             f"invalid --since {text!r}: expected a duration (90s, 5m, 2h, 1d) or an ISO-8601 time"
