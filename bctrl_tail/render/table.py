@@ -310,6 +310,8 @@ class TableRenderer:
                 self._live.start()  # no-op when started; stop() draws the final screen
             finally:
                 self._live.stop()
+                if not self._console.is_terminal:  # rich ends the last line on terminals only:
+                    self._console.line()  # in a log, stderr's end-of-run line must not join it
 
     def _close_runs(self, ended: Mapping[str, RunEnded]) -> None:
         """Several runs: each run that ended shows its own ending; the others, what stopped
