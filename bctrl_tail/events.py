@@ -112,7 +112,9 @@ def parse_time(value: Any, *, local: bool = False) -> dt.datetime | None:
             tzinfo=tz,
         )
         return when if tz is not None else when.astimezone()  # local time, made aware
-    except (ValueError, OverflowError, OSError):  # a field out of range: month 13, hour 24, an offset of a day or more
+    # a field out of range (month 13, hour 24, an offset of a day or more), or a local time
+    # this platform cannot place
+    except (ValueError, OverflowError, OSError):
         return None
 
 

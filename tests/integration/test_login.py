@@ -146,9 +146,10 @@ def test_a_hint_about_the_base_url_names_bctrl_api_url_when_it_came_from_there(
         ("", "printed no key"),
         ("print('')", "printed no key"),
         (f"print('{LOGIN_KEY[:8]}\\x1b[2J{LOGIN_KEY[8:]}')", "not a key"),
+        ("print('two words')", "not a key"),
         ("time.sleep(3600)", "did not answer within 5s"),  # killed by the real 5 s limit
     ],
-    ids=["fails", "silent", "empty-line", "control-characters", "hangs"],
+    ids=["fails", "silent", "empty-line", "control-characters", "a-space", "hangs"],
 )
 def test_no_key_from_it_is_exit_4(
     keyed_sim: Simulator, tmp_path: Path, action: str, reason: str
