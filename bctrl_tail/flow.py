@@ -67,7 +67,7 @@ def end_line(
             f"{stopped}: {shown} events shown, {reconnects} reconnects, "
             f"last id {last_id or '(none)'}"
         )
-    line = f"run {ended.run_id or run_id} ended: {ended.status}"
+    line = f"run {run_id or ended.run_id} ended: {ended.status}"  # the id the user gave
     if ended.failure_code or ended.failure_message:
         line += f" ({': '.join(p for p in (ended.failure_code, ended.failure_message) if p)})"
     line += f", {shown} event{'' if shown == 1 else 's'} shown"

@@ -181,7 +181,8 @@ def test_hint_is_shown_next_to_code_and_request_id(
     result = run_cli("run_1", "--base-url", sim.base_url)
     assert result.code == code
     lines = error_lines(result)
-    assert lines[0].startswith(f"bctrl-tail: error: HTTP {status}")
+    named = "run run_1: " if status == 404 else ""  # not found: the id is what to check
+    assert lines[0].startswith(f"bctrl-tail: error: {named}HTTP {status}")
     assert "code: " in lines[1]
     assert "request id: req_" in lines[1]
     assert hint in lines[1]

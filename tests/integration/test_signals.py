@@ -167,6 +167,27 @@ def test_signal_exits_with_a_summary_and_saves_the_cursor_file(
     assert [e["id"] for e in map(json.loads, tailing.lines)] == [e["id"] for e in events(shown)]
 
 
+def test_two_tails_at_once_share_one_cursor_file(sim: Simulator, tmp_path: Path) -> None:
+    # Each tail saves at exit; the second must not write back the file as it read it at its
+    # start (without the first tail's run), nor undo what the first saved.
+    cursor = tmp_path / "cursor"
+    tails = {}
+    for run_id in ("run_a", "run_b"):
+        sim.add_run(Run(run_id, events(3), end_status=None, hold_open=True))
+        tails[run_id] = Tailing(run_id, "--base-url", sim.base_url, "-o", "jsonl",
+                                "--cursor-file", str(cursor))  # fmt: skip
+    for tailing in tails.values():
+        for _ in range(3):
+            tailing.line()  # both are running, each has read the file as it was
+    for tailing in tails.values():
+        tailing.proc.send_signal(signal.SIGTERM)
+        assert tailing.wait()[0] == 143
+    assert {run_id: saved_cursor(cursor, run_id) for run_id in tails} == {
+        "run_a": "evt_00002",
+        "run_b": "evt_00002",
+    }
+
+
 def test_signal_while_waiting_for_bytes_exits_promptly(sim: Simulator) -> None:
     sim.add_run(Run("run_1", events(2), end_status=None, hold_open=True))  # then silence
     tailing = Tailing("run_1", "--base-url", sim.base_url, "-o", "jsonl")
