@@ -49,7 +49,7 @@ def test_closed_port_fails_fast_naming_host_port_and_base_url() -> None:
     assert f"gave up after 3 attempts: connection refused by 127.0.0.1:{port}" in result.stderr
     assert f"--base-url (or BCTRL_BASE_URL; now http://127.0.0.1:{port})" in result.stderr
     assert result.stderr.count("reconnecting in") == 2  # retried twice, not ten times
-    assert elapsed < 12  # about 3 s of backoff; it was 2.5 minutes
+    assert elapsed < 30  # about 3 s of backoff; it was 2.5 minutes
     assert_plain(result)
 
 
