@@ -253,6 +253,12 @@ def build_config(
             )
     if opts.demo_speed != 1.0 and not opts.demo:
         raise UsageError("--demo-speed only applies with --demo")
+    if opts.demo and (opts.base_url or opts.api_key):
+        given = "--base-url" if opts.base_url else "--api-key"
+        raise UsageError(
+            f"{given} does not apply with --demo: the demo serves its own runs on loopback",
+            hint="leave out --demo to follow a real run",
+        )
     for option, text in (
         ("--cursor", opts.cursor),
         ("--cursor-file", opts.cursor_file),

@@ -146,8 +146,8 @@ def follow(config: Config, reporter: Reporter) -> int:
         renderer = None
     except TailError as exc:
         code = exc.exit_code
-        if code == ExitCode.TIMEOUT:
-            reporter.info(exc.message)
+        if code == ExitCode.TIMEOUT:  # with where each run could resume, as Ctrl-C says
+            reporter.info(exc.message if tail is None else stopped_line(tail, exc.message))
             _mark(renderer, "timed out")
         else:
             errors = in_user_terms(exc, config).lines()
@@ -189,7 +189,7 @@ def in_user_terms(error: TailError, config: Config) -> TailError:
 
 def stopped_line(tail: Tail, word: str) -> str:
     """What a stopped tail says: the counts, and where each run could resume."""
-    from bctrl_tail.flow import end_line
+    from bctrl_tail.flow import counted, end_line
 
     stats = tail.stats
     last_ids = tail.last_ids()
@@ -203,7 +203,8 @@ def stopped_line(tail: Tail, word: str) -> str:
             last_id=stats.last_id,
         )
     where = ", ".join(f"{run_id} {last or '(none)'}" for run_id, last in last_ids.items())
-    return f"{word}: {stats.shown} events shown, {stats.reconnects} reconnects; last ids: {where}"
+    shown, reconnects = counted(stats.shown, "event"), counted(stats.reconnects, "reconnect")
+    return f"{word}: {shown} shown, {reconnects}; last ids: {where}"
 
 
 def _cleanup(

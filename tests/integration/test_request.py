@@ -97,6 +97,14 @@ def test_usage_errors_exit_2_and_send_nothing(sim: Simulator, args: list[str], n
     assert sim.requests == []
 
 
+@pytest.mark.parametrize("option", ["--base-url", "--api-key"])
+def test_demo_with_a_real_api_option_is_a_usage_error(option: str) -> None:
+    result = run_cli("--demo", option, "https://api.example.com", key=None)
+    assert result.code == 2
+    assert f"{option} does not apply with --demo" in result.stderr
+    assert result.stdout == ""
+
+
 def test_since_further_back_than_any_date_keeps_every_event(sim: Simulator) -> None:
     sim.add_run(Run("run_1", EVENTS))
     result = run_cli("run_1", "--base-url", sim.base_url, "--since", "99999999d")

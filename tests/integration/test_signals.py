@@ -129,7 +129,7 @@ def last_id(lines: list[bytes]) -> str:
 
 
 SUMMARY = re.compile(
-    r"^bctrl-tail: (interrupted|terminated): (\d+) events shown, (\d+) reconnects, "
+    r"^bctrl-tail: (interrupted|terminated): (\d+) events? shown, (\d+) reconnects?, "
     r"last id (\S+)$",
     re.M,
 )

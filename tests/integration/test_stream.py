@@ -178,6 +178,8 @@ def test_timeout_exits_124(sim: Simulator) -> None:
     result = run_cli("run_1", "--base-url", sim.base_url, "--timeout", "1")
     assert result.code == 124
     assert len(result.lines) == 1
+    last = json.loads(result.lines[0])["id"]  # where to resume, as Ctrl-C says it
+    assert f"--timeout 1s elapsed: 1 event shown, 0 reconnects, last id {last}" in result.stderr
 
 
 def test_timeout_while_server_never_answers(sim: Simulator) -> None:
