@@ -196,7 +196,9 @@ def build_view(
         rid = run_of(event)
         if rid and rid not in colours:
             colours[rid] = run_style(rid)
-    several = len(colours) > 1
+    # The run column belongs to the tail, not to the rows that happen to be on screen: with
+    # several runs followed it stays even when every visible row is from one run.
+    several = (runs is not None and len(runs) > 1) or len(colours) > 1
     time_style = getattr(time_format, "time_format", "local")
     lay = layout(width, time_format=time_style, runs=several)
     lines: list[RenderableType] = [heading(lay), Text("─" * width, style=DIM)]
@@ -308,6 +310,8 @@ class TableRenderer:
                 self._live.start()  # no-op when started; stop() draws the final screen
             finally:
                 self._live.stop()
+                if not self._console.is_terminal:  # rich ends the last line on terminals only:
+                    self._console.line()  # in a log, stderr's end-of-run line must not join it
 
     def _close_runs(self, ended: Mapping[str, RunEnded]) -> None:
         """Several runs: each run that ended shows its own ending; the others, what stopped

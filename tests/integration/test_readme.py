@@ -7,6 +7,7 @@ import re
 import socket
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -83,6 +84,12 @@ def test_shell_examples_run(block: str, api: Simulator, tmp_path: Path) -> None:
             json.loads(ln)["type"] == "network.failed" or json.loads(ln).get("status") == "failed"
             for ln in json_lines
         )
+    if "$RUNS" in block:  # the CI recipe: one log holding every run, counted by run
+        counted = {ln.split()[1]: int(ln.split()[0]) for ln in proc.stdout.splitlines()}
+        logged = (tmp_path / "events.jsonl").read_text().splitlines()
+        assert counted == Counter(json.loads(line)["runId"] for line in logged)
+        assert sorted(counted) == ["run_123", "run_456"]
+        assert min(counted.values()) > 10
     if "--cursor-file" in block:
         cursors = json.loads((tmp_path / "run_123.cursor").read_text())["runs"]
         assert cursors["run_123"].startswith("evt_")

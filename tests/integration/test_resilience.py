@@ -14,6 +14,7 @@ import http.server
 import itertools
 import json
 import math
+import os
 import random
 import re
 import threading
@@ -585,17 +586,21 @@ def test_cursor_file_in_a_missing_folder_is_refused_before_anything_is_sent(
         (b"evt_1\n", "malformed"),
         (b'{"runs": {"run_1": "evt_1"}}', "malformed"),
         (b"\xff\xfe\x00", "malformed"),
-        (None, "cannot read"),
+        (None, "is a folder"),
+        ("fifo", "is not a regular file"),
     ],
-    ids=["a-bare-id", "no-format", "not-utf8", "a-directory"],
+    ids=["a-bare-id", "no-format", "not-utf8", "a-directory", "a-pipe"],
 )
 def test_unusable_cursor_file_is_a_usage_error_naming_it(
-    sim: Simulator, tmp_path: Path, content: bytes | None, needle: str
+    sim: Simulator, tmp_path: Path, content: bytes | str | None, needle: str
 ) -> None:
     path = tmp_path / "my-cursor"
     if content is None:
         path.mkdir()
+    elif content == "fifo":  # stands for a device too: a save would replace it (or block)
+        os.mkfifo(path)
     else:
+        assert isinstance(content, bytes)
         path.write_bytes(content)
     sim.add_run(Run("run_1", events(2)))
     result = tail(sim, "--cursor-file", str(path))
@@ -604,3 +609,6 @@ def test_unusable_cursor_file_is_a_usage_error_naming_it(
     assert str(path) in result.stderr
     assert "Traceback" not in result.stderr
     assert sim.requests == []
+    if not isinstance(content, bytes):
+        assert "give the path of a file" in result.stderr
+        assert path.exists() and not path.is_file()  # left as it was

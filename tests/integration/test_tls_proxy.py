@@ -14,7 +14,6 @@ import os
 import shutil
 import ssl
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -160,16 +159,13 @@ def test_certificate_failures_are_final_and_say_why(
             "localhost", not_before=dt.datetime(2020, 1, 1), not_after=dt.datetime(2021, 1, 1)
         )
     with front(server, cert) as tls:
-        started = time.monotonic()
         result = run_cli("run_1", "--base-url", f"https://localhost:{tls.port}", env=env)
-        elapsed = time.monotonic() - started
         attempts = len(tls.handshake_errors)
     assert result.code == 1
     assert f"the TLS certificate of localhost:{tls.port}" in result.stderr
     for needle in needles:
         assert needle in result.stderr
     assert attempts == 1  # final: no retry, no backoff
-    assert elapsed < 8  # the process start dominates; three minutes of retries it was
     assert server.requests == []
     assert_plain(result)
 

@@ -43,7 +43,18 @@ def test_key_split_by_escape_sequences_is_still_removed() -> None:
 ODD_KEY = 'sk/live"Q7f9\\Zx2+'
 
 
-@pytest.mark.parametrize("form", [ODD_KEY, "sk%2Flive%22Q7f9%5CZx2%2B", 'sk/live\\"Q7f9\\\\Zx2+'])
+@pytest.mark.parametrize(
+    "form",
+    [
+        ODD_KEY,
+        "sk%2Flive%22Q7f9%5CZx2%2B",  # quote(key, safe="")
+        "sk/live%22Q7f9%5CZx2%2B",  # quote(key): "/" left as it is
+        "sk%2flive%22Q7f9%5cZx2%2b",  # lower-case hex
+        'sk/live\\"Q7f9\\\\Zx2+',  # json.dumps
+        'sk\\/live\\"Q7f9\\\\Zx2+',  # json with "/" escaped, as some encoders do
+        "".join(f"\\u{ord(c):04x}" for c in ODD_KEY),  # every character \u-escaped
+    ],
+)
 def test_redact_the_forms_a_server_may_quote_the_key_in(form: str) -> None:
     """As sent, percent-encoded (echoed in a URL), JSON-escaped (echoed in a JSON string)."""
     assert redact(f"got {form}!", ODD_KEY) == "got ***!"
