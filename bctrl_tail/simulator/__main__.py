@@ -306,7 +306,7 @@ def _main(argv: Sequence[str] | None) -> int:
         reason = "address already in use" if exc.errno == errno.EADDRINUSE else exc.strerror
         print(f"{PROG}: error: cannot listen on {args.host}:{args.port}: {reason}", file=sys.stderr)
         return 1
-    if not _is_loopback(args.host) and not args.quiet:
+    if not _is_loopback(args.host):  # said even with -q: it is about who can reach it
         print(
             f"{PROG}: warning: listening on {args.host}: other machines can reach this "
             "simulator (use --host 127.0.0.1 to keep it to this one)",
