@@ -93,7 +93,7 @@ class ViewerApp(App[int]):
         self.states: dict[str, ConnState] = {r: ConnState("connecting", run_id=r) for r in run_ids}
         self.state = ConnState("connecting")  # the latest, whichever run it is about
         self.paused = False
-        self.held: deque[Entry] = deque(maxlen=KEEP)
+        self.held: deque[Entry] = deque(maxlen=keep)
         self.held_count = 0
         self.outcome: Outcome | None = None  # set when the tail stopped
         self.reason = ""  # "interrupted" / "terminated" when a signal or Ctrl-C closed it
@@ -150,20 +150,20 @@ class ViewerApp(App[int]):
             if state.run_id:
                 self.states[state.run_id] = state
             self.state = state
-        self.store.lost += batch.dropped
-        if self.paused:
-            self.held.extend(batch.entries)
-            self.held_count += len(batch.entries) + batch.dropped
-        elif batch.entries:
-            self._add(batch.entries)
-        self.refresh_header()
-
-    def _add(self, entries: list[Entry]) -> None:
         runs = len(self.store.runs)
-        self.store.add(entries)
-        self.rows.rows_changed()
+        self.store.absorb(batch.dropped)
+        if self.paused:  # counted now: what a long pause holds beyond KEEP is let go
+            self.store.count(batch.entries)
+            held = self.held
+            self.store.lost += max(len(held) + len(batch.entries) - self.store.keep, 0)
+            held.extend(batch.entries)
+            self.held_count += len(batch.entries) + batch.dropped.arrived
+        elif batch.entries:
+            self.store.add(batch.entries)
+            self.rows.rows_changed()
         if len(self.store.runs) != runs:
             self.refresh_bindings()
+        self.refresh_header()
 
     def refresh_header(self) -> None:
         """Header and column names; their heights are fixed, so no layout pass is needed
@@ -274,10 +274,10 @@ class ViewerApp(App[int]):
         self.paused = not self.paused
         self.refresh_bindings()
         if not self.paused:
-            held, self.held = list(self.held), deque(maxlen=KEEP)
-            self.store.lost += self.held_count - len(held)  # dropped while paused
+            held, self.held = list(self.held), deque(maxlen=self.store.keep)
             self.held_count = 0
-            self._add(held)
+            self.store.add(held, counted=True)
+            self.rows.rows_changed()
         self.refresh_header()
 
     def action_help(self) -> None:

@@ -34,7 +34,7 @@ from bctrl_tail.render.pretty import (
 )
 from bctrl_tail.render.table import CATEGORY_WIDTH
 from bctrl_tail.render.timefmt import TimeFormatter
-from bctrl_tail.render.view.store import KEEP, Entry, Store, parse_entry
+from bctrl_tail.render.view.store import KEEP, Entry, Store, Tally, parse_entry
 
 MAX_FPS = 20.0
 FLOOD_BATCH = 1000  # a batch this large means a flood: the screen then takes 2 a second
@@ -67,12 +67,12 @@ class ViewerClosed(BaseException):
 
 
 class Batch:
-    """What the screen takes in one go: new entries, the latest state of each run, and how
-    many entries were dropped because the screen was not taking them (never in practice)."""
+    """What the screen takes in one go: new entries, the latest state of each run, and the
+    tally of entries dropped because the screen was not taking them (never in practice)."""
 
     __slots__ = ("dropped", "entries", "states")
 
-    def __init__(self, entries: list[Entry], states: dict[str, ConnState], dropped: int) -> None:
+    def __init__(self, entries: list[Entry], states: dict[str, ConnState], dropped: Tally) -> None:
         self.entries = entries
         self.states = states
         self.dropped = dropped
@@ -98,7 +98,7 @@ class ViewRenderer:
         self._lock = threading.Lock()
         self._pending: deque[Entry] = deque(maxlen=KEEP)
         self._local: list[Entry] = []
-        self._dropped = 0
+        self._dropped = Tally()
         self._states: dict[str, ConnState] = {}
         self._dirty = False
         self._next_wake = 0.0
@@ -137,8 +137,10 @@ class ViewRenderer:
             with self._lock:
                 pending = self._pending
                 overflow = len(pending) + len(local) - KEEP
-                if overflow > 0:
-                    self._dropped += overflow
+                if overflow > 0:  # counted before they go: the counts and failures stay whole
+                    gone = [pending.popleft() for _ in range(min(overflow, len(pending)))]
+                    gone += local[: overflow - len(gone)]
+                    self._dropped.count(gone)
                 pending.extend(local)
                 self._dirty = True
         if not self._dirty or self._notify is None:
@@ -190,7 +192,7 @@ class ViewRenderer:
             entries = list(self._pending)
             self._pending.clear()
             states, self._states = self._states, {}
-            dropped, self._dropped = self._dropped, 0
+            dropped, self._dropped = self._dropped, Tally()
             self._dirty = False
         # in a flood, every frame shows rows that are gone a frame later: draw half as often,
         # and leave the time to the tail
