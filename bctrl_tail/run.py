@@ -118,6 +118,7 @@ def follow(config: Config, reporter: Reporter) -> int:
     renderer: Renderer | None = None
     errors: list[str] = []
     summary = False
+    word = ""
     code: int = ExitCode.FAILURE
     try:
         if config.demo:
@@ -153,18 +154,17 @@ def follow(config: Config, reporter: Reporter) -> int:
             errors = in_user_terms(exc, config).lines()
             _mark(renderer, "error", exc.message)
     except KeyboardInterrupt:
-        code, summary = ExitCode.INTERRUPTED, True
-        _mark(renderer, "interrupted")
-    except Terminated:
-        code, summary = ExitCode.TERMINATED, True
-        _mark(renderer, "terminated")
+        code, summary, word = ExitCode.INTERRUPTED, True, "interrupted"
+        _mark(renderer, word)
+    except Terminated as exc:  # SIGTERM, or SIGHUP (HungUp)
+        code, summary, word = exc.exit_code, True, exc.word
+        _mark(renderer, word)
     except Exception as exc:  # the last guard: one line, never a traceback
         code = ExitCode.FAILURE
         errors = [f"internal error: {type(exc).__name__}: {exc}"]
     finally:
         code = _cleanup(renderer, tail, sim, reporter, code)
     if summary and tail is not None:
-        word = "interrupted" if code == ExitCode.INTERRUPTED else "terminated"
         reporter.info(stopped_line(tail, word))
     reporter.release()
     if errors:
@@ -219,7 +219,7 @@ def _cleanup(
         if renderer is not None:
             try:
                 renderer.close(tail.ended_runs if tail is not None else {})
-            except BrokenPipeError:
+            except OSError:  # stdout closed by its reader, or the terminal hung up (EIO)
                 _silence_stdout()
     except (KeyboardInterrupt, Terminated):
         pass

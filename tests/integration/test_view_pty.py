@@ -15,6 +15,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pexpect
@@ -32,6 +33,7 @@ from tests.integration.test_pty import (
     Child,
     hostile_events,
 )
+from tests.support import saved_cursor
 
 ROWS, COLS = 30, 120
 ALT_ON, ALT_OFF = "\x1b[?1049h", "\x1b[?1049l"
@@ -364,3 +366,31 @@ def test_timeout_closes_the_viewer_at_once_with_124(sim: Simulator, spawn: Spawn
     view.wait_for(r"2 events")
     assert view.child.finish() == 124
     assert "--timeout 5s elapsed" in view.after()
+
+
+def test_the_cursor_file_is_saved_when_the_runs_end_while_the_viewer_stays_open(
+    sim: Simulator, spawn: Spawn, tmp_path: Path
+) -> None:
+    # saved once when e0 arrived (a save is due at most once a second); e2 comes later
+    sim.add_run(Run("run_1", events(3), delays=[0.0, 0.0, 0.5]))
+    cursor = tmp_path / "cursor"
+    view = spawn("run_1", "--base-url", sim.base_url, "--cursor-file", str(cursor))
+    view.wait_for(r"ended: completed")
+    wait_until(lambda: saved_cursor(cursor, "run_1") == "e2")  # not only once q is pressed
+    assert view.child.proc.isalive()
+    view.keys("q")
+    assert view.child.finish() == 0
+
+
+def test_closing_the_terminal_exits_129_and_saves_the_cursor_file(
+    sim: Simulator, spawn: Spawn, tmp_path: Path
+) -> None:
+    sim.add_run(Run("run_1", events(3), end_status=None, hold_open=True, heartbeat=0.2))
+    cursor = tmp_path / "cursor"
+    view = spawn("run_1", "--base-url", sim.base_url, "--cursor-file", str(cursor))
+    view.wait_for(r"3 events")
+    terminal = view.child.proc.ptyproc
+    terminal.fileobj.close()  # the terminal window closed: the kernel sends SIGHUP
+    wait_until(lambda: not terminal.isalive())
+    assert terminal.exitstatus == 129
+    assert saved_cursor(cursor, "run_1") == "e2"

@@ -37,6 +37,12 @@ from bctrl_tail.render.view.rows import EventRows
 from bctrl_tail.render.view.store import KEEP, Entry, Filters, Store
 from bctrl_tail.render.view.worker import Outcome, TailThread
 
+SIGNAL_CODES = {
+    "interrupted": ExitCode.INTERRUPTED,
+    "terminated": ExitCode.TERMINATED,
+    "hung up": ExitCode.HANGUP,
+}
+
 
 class Wake(Message):
     """A batch is waiting in the renderer (posted from the tail thread)."""
@@ -49,7 +55,8 @@ class TailStopped(Message):
 
 
 class ViewerApp(App[int]):
-    """``q`` quits with the run's exit code once it ended; Ctrl-C is 130; SIGTERM 143."""
+    """``q`` quits with the run's exit code once it ended; Ctrl-C is 130; SIGTERM 143;
+    SIGHUP 129."""
 
     TITLE = "bctrl-tail"
     ENABLE_COMMAND_PALETTE = False
@@ -121,6 +128,8 @@ class ViewerApp(App[int]):
             loop = asyncio.get_running_loop()
             loop.add_signal_handler(signal.SIGTERM, self._signalled, "terminated")
             loop.add_signal_handler(signal.SIGINT, self._signalled, "interrupted")
+            if hasattr(signal, "SIGHUP"):  # the terminal was closed
+                loop.add_signal_handler(signal.SIGHUP, self._signalled, "hung up")
         if self.tail is not None:
             self.tail.on_done(self._tail_done)
         self.take()
@@ -295,7 +304,7 @@ class ViewerApp(App[int]):
 
     def _signalled(self, reason: str) -> None:
         self.reason = reason
-        code = ExitCode.INTERRUPTED if reason == "interrupted" else ExitCode.TERMINATED
+        code = SIGNAL_CODES[reason]
         self.leave(code)
 
     def leave(self, code: int) -> None:

@@ -3,8 +3,8 @@
 Textual must own the main thread (it installs signal handlers and drives the terminal), so the
 tail moves to a thread of its own, started before Textual is imported. What ended the session
 is then handed back as the other modes would have it: the tail's exit code, its exception
-re-raised (an error, ``--timeout``), or ``KeyboardInterrupt`` / ``Terminated`` for Ctrl-C and
-SIGTERM, so ``run.follow`` reports every way out the same in every mode.
+re-raised (an error, ``--timeout``), or ``KeyboardInterrupt`` / ``Terminated`` / ``HungUp``
+for Ctrl-C, SIGTERM and SIGHUP, so ``run.follow`` reports every way out the same in every mode.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from bctrl_tail import interrupts
-from bctrl_tail.errors import ExitCode, Terminated
+from bctrl_tail.errors import ExitCode, HungUp, Terminated
 from bctrl_tail.render.view.bridge import ViewRenderer
 from bctrl_tail.render.view.collector import QuietCollector
 from bctrl_tail.render.view.worker import TailThread, tail_body
@@ -77,6 +77,8 @@ def drive(
         raise KeyboardInterrupt
     if app.reason == "terminated":
         raise Terminated
+    if app.reason == "hung up":
+        raise HungUp
     if app.internal_error is not None:
         raise app.internal_error
     outcome = app.outcome
