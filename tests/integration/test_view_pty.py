@@ -303,17 +303,25 @@ def test_resize_redraws_at_the_new_width(sim: Simulator, spawn: Spawn) -> None:
     assert view.child.finish() == 0
 
 
-def test_ctrl_z_suspends_and_fg_resumes(sim: Simulator, spawn: Spawn) -> None:
-    sim.add_run(Run("run_1", events(3), end_status=None, hold_open=True, heartbeat=0.2))
+@pytest.mark.parametrize("ended", [False, True], ids=["live", "ended"])
+def test_ctrl_z_suspends_and_fg_resumes(sim: Simulator, spawn: Spawn, ended: bool) -> None:
+    if ended:
+        sim.add_run(Run("run_1", events(3)))
+    else:
+        sim.add_run(Run("run_1", events(3), end_status=None, hold_open=True, heartbeat=0.2))
     view = spawn("run_1", "--base-url", sim.base_url)
-    view.wait_for(r"3 events")
+    view.wait_for(r"ended: completed" if ended else r"3 events")
     view.keys("\x1a")
     pid = view.child.proc.pid
     wait_until(lambda: process_state(pid) == "T")  # stopped
     wait_until(lambda: view.read(0.1) or not resumed(view))  # the terminal was given back
+    view.text()
+    view.screen.reset()  # a terminal shows a blank alternate screen when it is entered again
     os.kill(pid, signal.SIGCONT)
     wait_until(lambda: view.read(0.1) or resumed(view))
-    view.wait_for(r"3 events")
+    shown = view.wait_for(r"time\s+category\s+type\s+status\s+summary")  # the column names
+    view.wait_for(r"detail\s+q quit\s+\? keys")  # and the footer: the whole screen is back
+    assert "3 events" in shown and "message 2" in shown
     view.keys("q")
     assert view.child.finish() == 0
 

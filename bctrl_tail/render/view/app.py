@@ -130,11 +130,18 @@ class ViewerApp(App[int]):
             loop.add_signal_handler(signal.SIGINT, self._signalled, "interrupted")
             if hasattr(signal, "SIGHUP"):  # the terminal was closed
                 loop.add_signal_handler(signal.SIGHUP, self._signalled, "hung up")
+        self.app_resume_signal.subscribe(self, self._resumed)
         if self.tail is not None:
             self.tail.on_done(self._tail_done)
         self.take()
         if self.ready is not None:
             self.ready()
+
+    def _resumed(self, _: App[int]) -> None:
+        """Back from Ctrl-Z (``fg``): the terminal shows a blank screen and Textual only
+        redraws what changes, so the column names and the footer (which never change) would
+        stay blank, and an ended run's whole screen: draw all of it again."""
+        self.refresh(layout=True)
 
     def _tail_done(self, outcome: Outcome) -> None:
         """On the tail thread (or here, when it ended before the screen came up)."""
