@@ -20,7 +20,7 @@ from textual.widgets import Footer, Static
 KEYS: tuple[tuple[str, str], ...] = (
     ("q", "quit (exit 0, or the run's exit code once it ended)"),
     ("Ctrl-C", "interrupt (exit 130)"),
-    ("↑ ↓  k j", "move the selection (leaving the newest row stops following)"),
+    ("↑ ↓  k j", "move the selection (off the newest row stops following, onto it follows)"),
     ("PgUp PgDn", "a page up or down"),
     ("Home g", "the oldest row kept"),
     ("End G", "follow the newest event again"),

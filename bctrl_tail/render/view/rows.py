@@ -130,11 +130,13 @@ class EventRows(ScrollView, can_focus=True):
     # --- actions ---
 
     def _select(self, index: int, *, follow: bool = False) -> None:
+        """Select row ``index`` (clamped): only leaving the newest row stops following, and
+        coming back onto it (``j``, ``↓``, PgDn) follows again."""
         count = len(self.store)
         if count == 0:
             return
-        self.following = follow
         self.cursor = max(0, min(index, count - 1))
+        self.following = follow or self.cursor == count - 1
         self._remember()
         self._show_cursor()
         self.refresh()
