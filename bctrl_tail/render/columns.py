@@ -80,8 +80,14 @@ class Layout:
         )
 
 
-def layout(width: int, *, time_format: str = "local", runs: bool = False) -> Layout:
-    """Column widths for ``width`` cells, one space between columns."""
+def layout(
+    width: int, *, time_format: str = "local", runs: bool = False, room: int | None = None
+) -> Layout:
+    """Column widths for a terminal ``width`` cells wide, one space between columns.
+
+    ``room``: the cells a row really has when it is narrower than the terminal (the viewer's
+    padding and scrollbar); the summary gets what is left of it. The columns are chosen by
+    the terminal's width alone, so ``table`` and ``view`` show the same ones side by side."""
     time_width = TIME_WIDTHS.get(time_format, 12)
     category = CATEGORY_WIDTH if width >= WIDE else 0
     run = RUN_WIDTH if runs and width >= RUN_MIN else 0
@@ -91,7 +97,8 @@ def layout(width: int, *, time_format: str = "local", runs: bool = False) -> Lay
         type_width = TYPE_WIDTH_ROOMY
     type_width = max(min(type_width, (width - time_width - 2) // 2), 6)
     used = sum(w + 1 for w in (run, time_width, category, type_width, status) if w)
-    return Layout(run, time_width, category, type_width, status, max(width - used, 8))
+    room = width if room is None else room
+    return Layout(run, time_width, category, type_width, status, max(room - used, 8))
 
 
 def cells(event: RunEvent, time_text: str, run_id: str = "") -> Cells:

@@ -72,17 +72,22 @@ class EventRows(ScrollView, can_focus=True):
         self.cursor = -1  # row index in the current view; -1 when empty
         self._selected_seq = -1
         self._cache: LRUCache[tuple[int, int, bool], Strip] = LRUCache(CACHE_ROWS)
-        self._layout_key: tuple[int, bool] = (-1, False)
+        self._layout_key: tuple[int, int, bool] = (-1, -1, False)
         self._layout: Layout = layout(80)
 
     # --- layout ---
 
     def current_layout(self) -> Layout:
-        width = self.scrollable_content_region.width or self.size.width
+        """The table's layout for the terminal's width (the columns it chooses), fitted to
+        the room the rows have inside the padding and the scrollbar."""
+        room = self.scrollable_content_region.width or self.size.width
+        width = max(self.app.size.width, room)
         several = len(self.store.runs) > 1
-        if (width, several) != self._layout_key:
-            self._layout_key = (width, several)
-            self._layout = layout(width, time_format=self.formatter.time_format, runs=several)
+        if (width, room, several) != self._layout_key:
+            self._layout_key = (width, room, several)
+            self._layout = layout(
+                width, time_format=self.formatter.time_format, runs=several, room=room
+            )
             self._cache.clear()
         return self._layout
 
