@@ -82,7 +82,7 @@ def make_renderer(config: Config, reporter: Reporter) -> Renderer:
     if config.output == "view":
         from bctrl_tail.render.view.bridge import ViewRenderer
 
-        return ViewRenderer(time_format=config.time_format, console=console)
+        return ViewRenderer(time_format=config.time_format, console=console, run_ids=config.run_ids)
     from bctrl_tail.render.table import TableRenderer
 
     return TableRenderer(

@@ -114,7 +114,13 @@ class ViewerApp(App[int]):
             self._filters.append(NoColor())
 
     def compose(self) -> ComposeResult:
-        self.rows = EventRows(self.store, self.renderer.formatter, color=self.color, id="rows")
+        self.rows = EventRows(
+            self.store,
+            self.renderer.formatter,
+            color=self.color,
+            run_ids=list(self.states),
+            id="rows",
+        )
         yield Static(id="header")
         yield Static(id="heading")
         yield self.rows

@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from sys import intern
 
 from rich.console import Console
@@ -86,10 +86,12 @@ class ViewRenderer:
         *,
         time_format: str,
         console: Console | None = None,
+        run_ids: Sequence[str] = (),
         max_fps: float = MAX_FPS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.formatter = TimeFormatter(time_format)
+        self.run_ids = tuple(run_ids)  # the runs followed, in the order given (their colours)
         self._needs_origin = self.formatter.needs_origin
         self._console = console
         self._store: Store | None = None
@@ -174,7 +176,7 @@ class ViewRenderer:
             console,
             time_format=self.formatter.time_format,
             formatter=self.formatter,
-            run_ids=list(store.runs),
+            run_ids=list(dict.fromkeys([*self.run_ids, *store.runs])),
         )
         for entry in store.failures:
             console.print(pretty.line(parse_entry(entry)), soft_wrap=True)

@@ -7,6 +7,7 @@ laid out by ``columns``) and cached by (event, width, selected).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.style import Style
@@ -20,7 +21,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from bctrl_tail.render.columns import Layout, cells, heading, layout, row_line
-from bctrl_tail.render.pretty import run_style
+from bctrl_tail.render.pretty import RunColours
 from bctrl_tail.render.timefmt import TimeFormatter
 from bctrl_tail.render.view.store import Entry, Store, parse_entry
 
@@ -61,9 +62,17 @@ class EventRows(ScrollView, can_focus=True):
         """The selection moved or following changed: the header says so."""
 
     def __init__(
-        self, store: Store, formatter: TimeFormatter, *, color: bool = True, id: str | None = None
+        self,
+        store: Store,
+        formatter: TimeFormatter,
+        *,
+        color: bool = True,
+        run_ids: Sequence[str] = (),
+        id: str | None = None,
     ) -> None:
         super().__init__(id=id)
+        self.colours = RunColours(run_ids)  # as the header and pretty colour them
+        self._runs_placed = 0
         self.cursor_style = CURSOR if color else CURSOR_MONO
         self.match_style = MATCH if color else MATCH_MONO
         self.store = store
@@ -194,6 +203,16 @@ class EventRows(ScrollView, can_focus=True):
             self._cache[key] = strip
         return strip
 
+    def run_colour(self, run_id: str) -> Style:
+        """A run's colour; runs not given on the command line are placed in the order they
+        arrived (not the order their rows happen to be drawn)."""
+        runs = self.store.runs
+        if len(runs) != self._runs_placed:
+            self._runs_placed = len(runs)
+            for other in runs:
+                self.colours(other)
+        return self.colours(run_id)
+
     def _empty_line(self, width: int) -> Strip:
         """Why there are no rows: nothing arrived yet, or the filters hide every event."""
         store = self.store
@@ -221,7 +240,7 @@ class EventRows(ScrollView, can_focus=True):
     def _render_row(self, entry: Entry, lay: Layout, width: int, selected: bool) -> Strip:
         event = parse_entry(entry)
         several = len(self.store.runs) > 1
-        colour = run_style(entry.run_id) if several else None
+        colour = self.run_colour(entry.run_id) if several else None
         text = row_line(cells(event, self.formatter(event.time), entry.run_id), lay, colour)
         text.truncate(width, pad=True)  # exactly the width: the strip's length is known
         text.stylize_before(self.rich_style)
