@@ -132,13 +132,14 @@ def follow(config: Config, reporter: Reporter) -> int:
         if config.output == "view":
             from bctrl_tail.render.view.session import drive
 
-            code = drive(
+            code, summary = drive(
                 renderer,
                 tail,
                 title=run_title(config),
                 color=config.color,
                 run_ids=config.run_ids,
             )
+            word = "stopped"  # q before the runs ended: where each run could resume
         else:
             code = tail.run()
     except BrokenPipeError:

@@ -152,7 +152,7 @@ def test_slash_filters_as_typed_enter_keeps_and_escape_clears() -> None:
         assert rows_of(pilot).has_focus
         await feed(pilot, renderer, [event(30), event(42, name="Event-2 again")])
         assert len(pilot.app.store) == 12
-        assert "12 shown  filter 'EVENT-2'" in header(pilot.app)
+        assert '12 shown  filter "EVENT-2"' in header(pilot.app)
         await pilot.press("slash", "escape")
         assert len(pilot.app.store) == 31
         assert "filter" not in header(pilot.app)

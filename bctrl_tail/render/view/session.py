@@ -45,8 +45,10 @@ def stdout_driver() -> type[Driver] | None:
 
 def drive(
     renderer: object, tail: Tail, *, title: str, color: bool, run_ids: Sequence[str] = ()
-) -> int:
-    """Run the viewer until it closes; return the exit code or raise what ended the tail.
+) -> tuple[int, bool]:
+    """Run the viewer until it closes; return the exit code, and whether ``q`` stopped the
+    tail before it ended (then, as after Ctrl-C, each run's last id is worth printing); or
+    raise what ended the tail.
 
     The tail's thread starts first, so events are read while Textual loads and the screen
     comes up (they wait in the renderer); then the app runs here, on the main thread. The
@@ -85,5 +87,5 @@ def drive(
     if outcome is not None and outcome.error is not None:
         raise outcome.error
     if code is None:  # the app ended without a code of ours
-        return ExitCode.FAILURE if app.return_code is None else int(app.return_code)
-    return int(code)
+        return (ExitCode.FAILURE if app.return_code is None else int(app.return_code)), False
+    return int(code), outcome is None
