@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bctrl_tail import interrupts
 from bctrl_tail.errors import ExitCode, HungUp, Terminated
@@ -27,6 +27,38 @@ if TYPE_CHECKING:
 JOIN_TIMEOUT = 5.0  # seconds to wait for the tail thread after the viewer closed
 
 
+class TerminalOut:
+    """The terminal as Textual's writer thread writes to it. That thread ends at the first
+    failed write (the terminal was closed: EIO), and the app's exit then waits forever on
+    its full queue, so the SIGHUP that follows never ends the tail: a write to a terminal
+    that is gone is dropped instead."""
+
+    def __init__(self, file: TextIO) -> None:
+        self._file = file
+        self.gone = False
+
+    def write(self, text: str) -> int:
+        if not self.gone:
+            try:
+                return self._file.write(text)
+            except (OSError, ValueError):
+                self.gone = True
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.gone:
+            try:
+                self._file.flush()
+            except (OSError, ValueError):
+                self.gone = True
+
+    def fileno(self) -> int:
+        return self._file.fileno()
+
+    def isatty(self) -> bool:
+        return True
+
+
 def stdout_driver() -> type[Driver] | None:
     """Textual draws on stderr by default; the viewer draws on stdout, the terminal that
     ``-o auto`` checked, so ``2> log`` keeps the screen and collects the messages."""
@@ -38,7 +70,8 @@ def stdout_driver() -> type[Driver] | None:
     class StdoutDriver(LinuxDriver):
         def __init__(self, app: App[Any], **kwargs: Any) -> None:
             super().__init__(app, **kwargs)
-            self._file = sys.__stdout__
+            terminal = TerminalOut(sys.__stdout__ or sys.stdout)
+            self._file = terminal  # type: ignore[assignment]  # file-like enough for Textual
 
     return StdoutDriver
 
