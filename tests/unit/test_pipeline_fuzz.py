@@ -17,14 +17,16 @@ import datetime as dt
 import io
 import json
 import os
+import re
 import sys
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from rich.console import Console
+from textual.pilot import Pilot
 
 from bctrl_tail.config import Config, Options, build_config
 from bctrl_tail.events import RunEnded, RunEvent
@@ -51,18 +53,26 @@ from tests.hostile import (
     streams,
     utf8,
 )
-from tests.unit import consoles
+from tests.unit import consoles, viewkit
 
 EXAMPLES = int(os.environ.get("BCTRL_FUZZ_EXAMPLES", "0"))
 NOW = dt.datetime(2026, 6, 25, 12, 0, tzinfo=dt.timezone.utc)
 WIDTHS = (20, 80, 132)
+# What the viewer writes is its own styling and placing (SGR and cursor position: ESC [ ... m,
+# ESC [ row ; col H) and nothing else: no other
+# escape, no C1 or bidi control from an event can reach the terminal.
+VIEWER_UNSAFE = re.compile(
+    "\x1b(?!\\[[0-9;]*[mH])|[\x00-\x09\x0b-\x1a\x1c-\x1f\x7f-\x9f\u061c\u200e\u200f"
+    "\u202a-\u202e\u2066-\u2069]"
+)
 
 
-def examples(n: int) -> Any:
+def examples(n: int, **more: Any) -> Any:
     return settings(
         max_examples=EXAMPLES or n,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        **more,
     )
 
 
@@ -279,7 +289,7 @@ def check_all(
 # --- the properties -------------------------------------------------------------------------
 
 
-@examples(60)
+@examples(40)
 @given(scenarios(), option_sets)
 def test_the_event_core_and_byte_outputs_survive_any_stream(
     scenario: tuple[tuple[str, ...], list[tuple[str, bytes]]], options: dict[str, Any]
@@ -335,6 +345,34 @@ def test_any_event_object_renders_in_every_human_mode(
         (check_jsonl, check_pretty, check_table, check_view),
     )
     assert len(out.events) == 1
+
+
+@examples(2, phases=(Phase.explicit, Phase.generate))  # shrinking an app takes minutes
+@given(scenarios(), st.sampled_from([(20, 8), (100, 24)]))
+def test_the_viewer_screens_survive_any_stream(
+    scenario: tuple[tuple[str, ...], list[tuple[str, bytes]]], size: tuple[int, int]
+) -> None:
+    """The real viewer, headless: rows, then the newest event's detail, a filter, failures,
+    the next run; the screen never holds what a terminal would act on."""
+    runs, order = scenario
+    out = follow(runs, order, {})
+
+    async def body(pilot: Pilot[int], renderer: ViewRenderer) -> None:
+        for run in runs:
+            renderer.on_state(ConnState("live", run_id=run))
+        await viewkit.feed(pilot, renderer, out.events)
+        for keys in (["enter"], ["escape", "slash", "e", "enter"], ["f", "r", "home"]):
+            await pilot.press(*keys)
+            await pilot.pause()
+            assert_safe(viewkit.screen_text(pilot.app), "viewer")
+            written = viewkit.screen_ansi(pilot.app)
+            assert VIEWER_UNSAFE.search(written) is None, "viewer wrote a control sequence"
+        for run, ended in out.ended.items():
+            renderer.on_state(ConnState("ended", ended_status=ended.status, run_id=run))
+        await viewkit.end_run(pilot, renderer, "failed", code=3)
+        assert_safe(viewkit.screen_text(pilot.app), "viewer")
+
+    viewkit.run(body, size=size)
 
 
 @pytest.mark.xfail(
