@@ -282,11 +282,21 @@ class Tail:
 
     def _output(self, run: Followed, step: Step) -> ExitCode | None:
         on_event = self.renderer.on_event
-        update = self.cursor_file.update
         stats = self.stats
         limit = self.config.max_events
+        events = step.events
+        if limit is None or stats.shown + len(events) < limit:  # no stop in this batch
+            for event in events:
+                on_event(event)
+            stats.shown += len(events)
+            last = next((event.id for event in reversed(events) if event.id), None)
+            if last:  # only the last id of the batch matters to the counters and the file
+                run.last_id = stats.last_id = last
+                self.cursor_file.update(run.run_id, last)
+            return None
+        update = self.cursor_file.update
         run_id = run.run_id
-        for n, event in enumerate(step.events):
+        for n, event in enumerate(events):
             on_event(event)
             stats.shown += 1
             event_id = event.id
