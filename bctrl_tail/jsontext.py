@@ -21,7 +21,9 @@ _COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan
 _DIGITS = bytes(48 if 48 <= byte <= 57 else 46 for byte in range(256))
 _LONG_NUMBER = b"0" * 19
 # Every 6th byte: a run of 19 digits always covers 3 of them in a row, a run of 12 or fewer
-# never does. So most texts are cleared by looking at a sixth of their bytes.
+# never does. So a text is often cleared by looking at a sixth of its bytes (digit-dense
+# text, timestamps say, passes this first look and gets the full one: 0.6k fewer instructions
+# per event on the bench's events, which have both).
 _STRIDE = 6
 _MAYBE_LONG = b"0" * 3
 
