@@ -163,6 +163,10 @@ def main(argv: list[str] | None = None) -> NoReturn:
     interrupts.install()
     usage_error = _click_class("UsageError")
     click_exception = _click_class("ClickException")
+    if not {"-h", "--help"}.isdisjoint(sys.argv[1:] if argv is None else argv):
+        from bctrl_tail.helpimports import import_rich_help
+
+        import_rich_help()
     code: Any
     try:
         code = command().main(args=argv, prog_name="bctrl-tail", standalone_mode=False)
