@@ -16,10 +16,15 @@ MAX_BLOCK = 64 * 2**20  # bytes of one unfinished event block
 # Longer retry values are clamped: int() refuses >4300 digits; 10**18 ms is 31 million years.
 _RETRY_MAX_DIGITS = 18
 _RETRY_MAX = int("9" * _RETRY_MAX_DIGITS)
-# Per block: the block; then, in the usual shape (event and id lines, both optional, then one
-# data line): its event, "i" when it has an id line, the id, "d", the data.
+# Per block: the block, then the fields of its usual shape: event and id lines in either order,
+# each optional, then data (event, "i" if an id line, id, "e" if event after id, that event,
+# "d" if a data line, the rest). The rest runs to the block's end: when it holds a line break
+# the block is not in the usual shape after all. The head never scans a data line, so a block
+# that is not in the usual shape costs no backtracking through its data; "data: " with nothing
+# after the space is left to the line parser (the rest may not be empty).
 _BLOCKS = re.compile(
-    r"\n*((?:event: ?(.*)\n)?(?:(i)d: ?(.*)\n)?(d)ata: ?(.*)|.+(?:\n.+)*)(?:\n\n|\Z)"
+    r"\n*((?:(?:event: ?(.*)\n)?(?:(i)d: ?(.*)\n)?(?:(e)vent: ?(.*)\n)?(d)ata:(?: (?=.)|(?! )))?"
+    r"(.+(?:\n.+)*))(?:\n\n|\Z)"
 )
 
 
@@ -140,12 +145,15 @@ class SSEDecoder:
         frames: list[Frame] = []
         add = frames.append
         last_id = self._last_id
-        for block, event, has_id, value, usual, data in _BLOCKS.findall(text):
-            if not usual:
+        for block, event, has_id, value, again, event2, usual, data in _BLOCKS.findall(text):
+            if not usual or "\n" in data:
                 fields = self._fields(block, last_id)
                 last_id = fields[2]
                 add(_new(Frame, (*fields, block)))
-            elif has_id and "\x00" not in value:
+                continue
+            if again:
+                event = event2
+            if has_id and "\x00" not in value:
                 last_id = value
                 add(_new(Frame, (event or "message", data, value, True, None, True, block)))
             else:
