@@ -107,10 +107,10 @@ def login_token(
         note(f"bctrl: {line}")
     if code != 0:
         return LoginToken(reason=f"bctrl auth token failed with exit {code}")
-    if key is None:
-        return LoginToken(reason="bctrl auth token printed something that is not a key")
-    if not key:
+    if not key and key is not None:
         return LoginToken(reason=f"bctrl auth token printed no key for {api_url}")
+    if key is None or not _HEADER_SAFE.match(key):  # spaces, controls: its output is no key
+        return LoginToken(reason="bctrl auth token printed something that is not a key")
     return LoginToken(key=key)
 
 

@@ -64,6 +64,7 @@ class Config:
     demo: bool
     demo_speed: float
     key_source: str = ""  # for -v: where the key came from (never the key)
+    base_url_from: str = ""  # --base-url, BCTRL_BASE_URL, BCTRL_API_URL, or "" (the default)
 
     @property
     def run_id(self) -> str:
@@ -147,8 +148,11 @@ def parse_duration(text: str, option: str) -> float:
 
 def parse_since(text: str, now: dt.datetime) -> dt.datetime:
     if _DURATION.match(text):
-        return now - dt.timedelta(seconds=parse_duration(text, "--since"))
-    parsed = parse_time(text)
+        try:
+            return now - dt.timedelta(seconds=parse_duration(text, "--since"))
+        except OverflowError:  # beyond the year 1: every event is newer
+            return dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+    parsed = parse_time(text, local=True)
     if parsed is None:
         raise UsageError(
             f"invalid --since {text!r}: expected a duration (90s, 5m, 2h, 1d) or an ISO-8601 time"
@@ -243,11 +247,25 @@ def build_config(
         ("--demo-speed", opts.demo_speed),
     ):
         if value is not None and not 0 < value <= MAX_SECONDS:  # also refuses nan and inf
-            raise UsageError(f"invalid {option} {value}: must be a number above 0")
+            most = "" if option == "--demo-speed" else " seconds (366 days)"
+            raise UsageError(
+                f"invalid {option} {value}: must be above 0 and at most {MAX_SECONDS:.0f}{most}"
+            )
     if opts.demo_speed != 1.0 and not opts.demo:
         raise UsageError("--demo-speed only applies with --demo")
-    if opts.cursor is not None and not opts.cursor.strip():
-        raise UsageError("empty value for --cursor")
+    if opts.demo and (opts.base_url or opts.api_key):
+        given = "--base-url" if opts.base_url else "--api-key"
+        raise UsageError(
+            f"{given} does not apply with --demo: the demo serves its own runs on loopback",
+            hint="leave out --demo to follow a real run",
+        )
+    for option, text in (
+        ("--cursor", opts.cursor),
+        ("--cursor-file", opts.cursor_file),
+        ("--since", opts.since),
+    ):
+        if text is not None and not text.strip():  # an unset shell variable, most likely
+            raise UsageError(f"empty value for {option}")
     if opts.cursor is not None and len(run_ids) > 1:
         raise UsageError(
             "--cursor applies to one run, and several were given",
@@ -257,7 +275,7 @@ def build_config(
         if not pattern:
             raise UsageError("empty regex for --grep/--exclude: it would match every event")
     base_url = DEMO_BASE_URL if opts.demo else _base_url(opts, env)
-    cursor_file = Path(opts.cursor_file) if opts.cursor_file else None
+    cursor_file = Path(opts.cursor_file) if opts.cursor_file is not None else None
     saved = read_cursor_file(cursor_file, base_url) if cursor_file else SavedCursors(base_url)
     cursors = {run_id: saved.runs[run_id] for run_id in run_ids if run_id in saved.runs}
     if opts.cursor is not None:
@@ -273,7 +291,7 @@ def build_config(
         limit=opts.limit,
         grep=_compile(opts.grep, "--grep"),
         exclude=_compile(opts.exclude, "--exclude"),
-        since=parse_since(opts.since, now) if opts.since else None,
+        since=parse_since(opts.since, now) if opts.since is not None else None,
         output=output,
         color=color_enabled(color_flag, is_tty=stdout_is_tty, env=env),
         time_format=time_format,
@@ -289,6 +307,7 @@ def build_config(
         verbose=opts.verbose and not opts.quiet,
         demo=opts.demo,
         demo_speed=opts.demo_speed,
+        base_url_from="" if opts.demo else base_url_source(opts, env),
     )
     if config.demo:  # the simulator takes any key: never ask for one, never run bctrl
         return replace(config, api_key="demo")
@@ -318,6 +337,16 @@ def _run_ids(opts: Options) -> tuple[str, ...]:
             detail="split them over several bctrl-tail commands",
         )
     return run_ids
+
+
+def base_url_source(opts: Options, env: Mapping[str, str]) -> str:
+    """Where the base URL comes from: the option, a variable, or "" for the default."""
+    if opts.base_url:
+        return "--base-url"
+    for name in ("BCTRL_BASE_URL", "BCTRL_API_URL"):
+        if env.get(name, "").strip():
+            return name
+    return ""
 
 
 def _base_url(opts: Options, env: Mapping[str, str]) -> str:

@@ -25,7 +25,7 @@ from bctrl_tail.errors import TailError
 from bctrl_tail.netfail import NETWORK_ERRORS, connect_error, stream_error
 from bctrl_tail.request import Headers
 from bctrl_tail.responses import REDIRECTS, check_response, redirect_target
-from bctrl_tail.transport import BearerAuth, prepare_https, route
+from bctrl_tail.transport import BearerAuth, Route, prepare_https, route
 
 CONNECT_TIMEOUT = 10.0
 READ_SIZE = 65536
@@ -48,7 +48,7 @@ class Connection:
 
     The tail loop only ever waits on the inbox, with a timeout of its choosing, so a server
     that never answers cannot hang it past --timeout, and signals are handled at once.
-    It is given what a request needs — URL, headers, key, read timeout — and nothing else.
+    It is given what a request needs — URL, headers, key, timeouts — and nothing else.
     ``log`` receives -v lines (redirects followed); it is called from the reader thread.
     """
 
@@ -60,6 +60,7 @@ class Connection:
         *,
         key: str,
         read_timeout: float,
+        connect_timeout: float = CONNECT_TIMEOUT,
         log: Callable[[str], None] = lambda line: None,
         run_id: str = "",
         inbox: Inbox | None = None,
@@ -73,7 +74,8 @@ class Connection:
         self._log = log
         self._session = session
         self._read_timeout = read_timeout
-        self._proxy = ""  # host:port of the proxy the last request went through
+        self._connect_timeout = connect_timeout
+        self._route = Route(None)  # how the last request went: directly or through a proxy
         self._inbox = inbox if inbox is not None else new_inbox()
         # Handed over without a lock (a lock per HTTP chunk cost more than reading it): the
         # reader only appends to _buffer and only writes _put_bytes and _full; the tail loop
@@ -130,12 +132,11 @@ class Connection:
             url, hops = target, hops + 1
         if response.status_code == 204:
             raise NoContent
-        check_response(response, secret=self._key, proxy=self._proxy)
+        check_response(response, secret=self._key, route=self._route)
 
     def _send(self, url: str) -> requests.Response:
         """One request, redirects not followed (``_open`` decides), netrc never read."""
-        way = route(url)
-        self._proxy = way.proxy_address
+        way = self._route = route(url)
         if url.startswith("https:"):
             prepare_https(self._session)
         request = requests.Request("GET", url, headers=self._headers, auth=BearerAuth(self._key))
@@ -148,7 +149,7 @@ class Connection:
                 allow_redirects=False,
                 proxies=way.proxies,
                 verify=True,  # with the session's trust context: public CAs + named bundles
-                timeout=(CONNECT_TIMEOUT, self._read_timeout),
+                timeout=(self._connect_timeout, self._read_timeout),
             )
         except NETWORK_ERRORS as exc:
             raise connect_error(exc, url, way) from None

@@ -7,7 +7,7 @@ The file is one JSON object::
 A run's id is kept beside its cursor so that a file reused for another run can never make it
 skip events, and the base URL so that a cursor of one API is never sent to another. Entries
 of runs not being followed are kept when the file is rewritten, so one file can serve a CI job
-that tails different batches of runs one after the other.
+that tails different batches of runs, one after the other or at the same time.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,21 @@ def read_cursor_file(path: Path, base_url: str) -> SavedCursors:
     if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
         raise UsageError(f"cannot write --cursor-file {path}: no writable folder {folder}")
     try:
+        info = path.stat()
+    except FileNotFoundError:
+        return SavedCursors(base_url)
+    except OSError as exc:
+        raise UsageError(f"cannot read --cursor-file {path}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(info.st_mode):
+        # Each save replaces the path with a new file: a device (/dev/null), a pipe or a
+        # folder there would be replaced, or would block the start.
+        kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        raise UsageError(
+            f"--cursor-file {path} is {kind}",
+            hint="give the path of a file (it need not exist yet): it is rewritten at every"
+            " save; leave the option out to keep no resume points",
+        )
+    try:
         with path.open("rb") as handle:
             raw = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
@@ -105,7 +121,11 @@ def cursor_document(base_url: str, runs: Mapping[str, str]) -> bytes:
 class CursorFile:
     """Remembers the last output id of every run and writes them all with temp file + fsync +
     rename: a reader (or the next run, even after a crash) sees the old file or the new one,
-    never half of one. Entries of other runs found at start are written back unchanged.
+    never half of one.
+
+    Tails running at the same time may share one file (a CI job splitting a batch of runs):
+    each save takes a lock on the folder, reads the file again, and writes back what it
+    found with only this tail's own runs changed, so no tail undoes another's progress.
 
     ``save`` raises OSError; the caller decides whether that ends the tail.
     """
@@ -121,6 +141,7 @@ class CursorFile:
         self.path = path
         self._base_url = base_url
         self._runs: dict[str, str] = dict(saved or {})
+        self._mine: set[str] = set()  # the runs this tail moved on: only these it writes
         self._interval = interval
         self._changed = False
         self._tried_at = float("-inf")
@@ -131,6 +152,7 @@ class CursorFile:
     def update(self, run_id: str, event_id: str) -> None:
         if event_id and self._runs.get(run_id) != event_id:
             self._runs[run_id] = event_id
+            self._mine.add(run_id)
             self._changed = True
 
     def maybe_save(self, now: float) -> None:
@@ -144,8 +166,42 @@ class CursorFile:
         """Write now if anything changed since the last write."""
         if self.path is None or not self._changed:
             return
-        write_atomically(self.path, cursor_document(self._base_url, self._runs))
+        with _folder_lock(self.path):
+            runs = {**self._runs, **_entries_now(self.path, self._base_url)}
+            runs.update((run_id, self._runs[run_id]) for run_id in self._mine)
+            write_atomically(self.path, cursor_document(self._base_url, runs))
         self._changed = False
+
+
+def _entries_now(path: Path, base_url: str) -> dict[str, str]:
+    """What the file holds now for ``base_url`` (another tail may have saved since we read
+    it); nothing when it is gone, unreadable or for another API."""
+    try:
+        with path.open("rb") as handle:
+            text = handle.read(MAX_BYTES).decode("utf-8")
+        return dict(parse_cursor_file(text.removeprefix("\ufeff"), path, base_url).runs)
+    except (OSError, UnicodeDecodeError, UsageError):
+        return {}
+
+
+@contextlib.contextmanager
+def _folder_lock(path: Path) -> Iterator[None]:
+    """Hold an advisory lock on the file's folder (POSIX ``flock``), so two tails never read
+    and replace the file at the same time. Where folders cannot be locked, no lock."""
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        import fcntl
+
+        fd = os.open(directory, os.O_RDONLY)
+    except (ImportError, OSError):
+        yield
+        return
+    try:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def write_atomically(path: Path, data: bytes) -> None:

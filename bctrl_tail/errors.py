@@ -99,6 +99,12 @@ class TLSFailure(TailError):
     exit_code = ExitCode.FAILURE
 
 
+class ProxyAuthFailure(TailError):
+    """The proxy answered 407: final, since the same credentials get the same answer."""
+
+    exit_code = ExitCode.FAILURE
+
+
 class GaveUpError(TailError):
     """Too many consecutive failed attempts."""
 

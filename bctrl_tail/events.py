@@ -72,12 +72,14 @@ _ISO_TIME = re.compile(
 )
 
 
-def parse_time(value: Any) -> dt.datetime | None:
+def parse_time(value: Any, *, local: bool = False) -> dt.datetime | None:
     """An aware datetime from an ISO-8601 string or epoch seconds/milliseconds, else None.
 
     Strings: ``YYYY-MM-DD``, optionally ``T`` (or a space) and ``HH:MM[:SS[.fraction]]``, with
     1-9 fractional digits (cut, not rounded, to microseconds) and an offset of ``Z``,
-    ``+HH:MM``, ``+HHMM`` or ``+HH``; no offset means UTC. The same answer on every Python.
+    ``+HH:MM``, ``+HHMM`` or ``+HH``; no offset means UTC (a server's time), or with ``local``
+    this machine's local time (what a person typing a time means, as `date -d` does). The same
+    answer on every Python.
     """
     if isinstance(value, bool):
         return None
@@ -94,12 +96,14 @@ def parse_time(value: Any) -> dt.datetime | None:
         return None
     part = match.groupdict()
     try:
-        tz = dt.timezone.utc
-        if part["sign"]:
+        tz: dt.tzinfo | None = None if local else dt.timezone.utc
+        if part["zone"] in ("Z", "z"):
+            tz = dt.timezone.utc
+        elif part["sign"]:
             offset = dt.timedelta(hours=int(part["zh"]), minutes=int(part["zm"] or 0))
             tz = dt.timezone(-offset if part["sign"] == "-" else offset)
         year, month, day = (int(n) for n in part["date"].split("-"))
-        return dt.datetime(
+        when = dt.datetime(
             year,
             month,
             day,
@@ -109,7 +113,10 @@ def parse_time(value: Any) -> dt.datetime | None:
             int((part["fraction"] or "0").ljust(6, "0")[:6]),
             tzinfo=tz,
         )
-    except ValueError:  # a field out of range: month 13, hour 24, an offset of a day or more
+        return when if tz is not None else when.astimezone()  # local time, made aware
+    # a field out of range (month 13, hour 24, an offset of a day or more), or a local time
+    # this platform cannot place
+    except (ValueError, OverflowError, OSError):
         return None
 
 

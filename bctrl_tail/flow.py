@@ -68,16 +68,21 @@ def end_line(
     such as "interrupted") with the last id shown, for resuming."""
     if ended is None:
         return (
-            f"{stopped}: {shown} events shown, {reconnects} reconnects, "
+            f"{stopped}: {counted(shown, 'event')} shown, {counted(reconnects, 'reconnect')}, "
             f"last id {last_id or '(none)'}"
         )
-    line = f"run {ended.run_id or run_id} ended: {ended.status}"
+    line = f"run {run_id or ended.run_id} ended: {ended.status}"  # the id the user gave
     if ended.failure_code or ended.failure_message:
         line += f" ({': '.join(p for p in (ended.failure_code, ended.failure_message) if p)})"
-    line += f", {shown} event{'' if shown == 1 else 's'} shown"
+    line += f", {counted(shown, 'event')} shown"
     if reconnects:
-        line += f", {reconnects} reconnect{'' if reconnects == 1 else 's'}"
+        line += f", {counted(reconnects, 'reconnect')}"
     return line
+
+
+def counted(n: int, noun: str) -> str:
+    """``1 event``, ``2 events``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 class Flow:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from bctrl_tail.connection import Connection, Inbox
+from bctrl_tail.connection import CONNECT_TIMEOUT, Connection, Inbox
 from bctrl_tail.errors import FIRST_CONTACT_RETRIES, ExitCode, GaveUpError, ResponseError
 from bctrl_tail.flow import Flow
 from bctrl_tail.request import request_headers, request_url
@@ -83,6 +83,8 @@ class Followed:
             request_headers(last_event_id),
             key=config.api_key,
             read_timeout=config.idle_timeout + 1.0,
+            # a connect is also a wait without a byte: --idle-timeout bounds it too
+            connect_timeout=min(CONNECT_TIMEOUT, config.idle_timeout),
             log=log,
             run_id=self.run_id,
             inbox=inbox,

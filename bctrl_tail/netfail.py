@@ -19,7 +19,13 @@ from urllib.parse import urlsplit
 import requests
 import urllib3.exceptions
 
-from bctrl_tail.errors import ConnectFailed, RetryableError, TailError, TLSFailure
+from bctrl_tail.errors import (
+    ConnectFailed,
+    ProxyAuthFailure,
+    RetryableError,
+    TailError,
+    TLSFailure,
+)
 from bctrl_tail.transport import Route
 
 NETWORK_ERRORS = (
@@ -84,7 +90,7 @@ def connect_error(exc: BaseException, url: str, route: Route) -> TailError:
     if tls is not None:
         return tls
     if route.proxy is not None and _first(exc, urllib3.exceptions.ProxyError) is not None:
-        return _proxy_failure(exc, address, route.proxy_address)
+        return _proxy_failure(exc, address, route)
     hint = f"{base_url_hint(url)} and that the server is up"
     if _first(exc, (http.client.RemoteDisconnected, ConnectionResetError)) is not None:
         if urlsplit(url).scheme == "http":
@@ -92,41 +98,75 @@ def connect_error(exc: BaseException, url: str, route: Route) -> TailError:
         return ConnectFailed(f"{address} closed the connection without answering", hint=hint)
     if _first(exc, http.client.HTTPException) is not None:
         return ConnectFailed(f"{address} did not answer in HTTP", hint=hint)
-    return ConnectFailed(_reason(exc, address), hint=hint)
+    reason, what_to_check = _reason(exc, address)
+    return ConnectFailed(reason, hint=f"{base_url_hint(url)} {what_to_check}")
 
 
-def _proxy_failure(exc: BaseException, address: str, proxy: str) -> ConnectFailed:
-    hint = "check HTTPS_PROXY / HTTP_PROXY / ALL_PROXY and NO_PROXY"
+def _proxy_failure(exc: BaseException, address: str, route: Route) -> TailError:
+    """The proxy could not be reached, or would not open a tunnel to ``address``. The proxy is
+    named by its address and variable, never by its URL (which may hold a password)."""
+    proxy, variable = route.proxy_address, route.proxy_variable
+    hint = f"check {variable} (and NO_PROXY), or that the proxy is up"
     tunnel = next((_TUNNEL.search(str(e)) for e in causes(exc) if _TUNNEL.search(str(e))), None)
     if tunnel is None:
-        return ConnectFailed(f"{_reason(exc, proxy)} (the proxy for {address})", hint=hint)
+        reason, _ = _reason(exc, proxy)
+        return ConnectFailed(f"{reason} (the proxy for {address}, from {variable})", hint=hint)
     status = int(tunnel.group(1))
     if status == 407:
-        hint = "the proxy wants credentials: http://USER:PASSWORD@HOST:PORT in HTTPS_PROXY"
+        return proxy_wants_credentials(proxy, variable, route.proxy_has_credentials)
     return ConnectFailed(
-        f"the proxy {proxy} refused to connect to {address} (HTTP {status})", hint=hint
+        f"the proxy {proxy} would not open a connection to {address} (HTTP {status})",
+        hint=f"the proxy could not reach {address} or does not allow it; {hint}",
     )
 
 
-def _reason(exc: BaseException, address: str) -> str:
+def proxy_wants_credentials(proxy: str, variable: str, had_credentials: bool) -> TailError:
+    """HTTP 407: final, since the same request will get the same answer."""
+    if had_credentials:
+        return ProxyAuthFailure(
+            f"the proxy {proxy} refused the credentials in {variable} "
+            "(HTTP 407 Proxy Authentication Required)",
+            hint=f"check the user name and password in {variable} "
+            "(special characters in them must be percent-encoded, e.g. @ as %40)",
+        )
+    return ProxyAuthFailure(
+        f"the proxy {proxy} wants credentials (HTTP 407 Proxy Authentication Required)",
+        hint=f"put them in the proxy URL: {variable}=http://USER:PASSWORD@{proxy}",
+    )
+
+
+def _reason(exc: BaseException, address: str) -> tuple[str, str]:
+    """Why a connection to ``address`` failed, and what to check besides --base-url."""
     host = address.rsplit(":", 1)[0].strip("[]")
     if _first(exc, ConnectionRefusedError) is not None:
-        return f"connection refused by {address}"
+        return f"connection refused by {address}", "and that the server is up"
     if _first(exc, (socket.gaierror, urllib3.exceptions.NameResolutionError)) is not None:
-        return f"unknown host {host} (the name does not resolve)"
+        return (
+            f"unknown host {address} (the name {host} does not resolve)",
+            "for a typo in the host name; else DNS, or a VPN this name needs",
+        )
     unreachable = (errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL)
     if any(isinstance(e, OSError) and e.errno in unreachable for e in causes(exc)):
-        return f"{address} is unreachable from this machine"
+        return (
+            f"{address} is unreachable from this machine",
+            "and this machine's network: no route there (a VPN down?)",
+        )
     if _first(exc, urllib3.exceptions.ReadTimeoutError) is not None:
-        return f"{address} accepted the connection but did not answer in time"
+        return (
+            f"{address} accepted the connection but did not answer in time",
+            "and that the server is up; --idle-timeout sets how long to wait",
+        )
     # NewConnectionError subclasses ConnectTimeoutError: only the exact class is a timeout
     if any(type(e) is urllib3.exceptions.ConnectTimeoutError for e in causes(exc)) or _first(
         exc, TimeoutError
     ):
-        return f"timed out connecting to {address}"
+        return (
+            f"timed out connecting to {address}",
+            "and the network: a firewall may be dropping the connection",
+        )
     if _first(exc, ssl.SSLError) is not None:
-        return f"TLS handshake with {address} failed"
-    return f"cannot connect to {address}"
+        return f"TLS handshake with {address} failed", "and that the server is up"
+    return f"cannot connect to {address}", "and that the server is up"
 
 
 def _tls_error(exc: BaseException, url: str, route: Route) -> TailError | None:
@@ -161,6 +201,8 @@ def _certificate_failure(
     if route.ca_bundles:
         variable, path = route.ca_bundles[0]
         hint = f"to trust a private CA, add its certificate to {path} (named by {variable})"
+        if variable == "SSL_CERT_DIR":
+            hint += f", then run `openssl rehash {path}`"
     if code in _UNKNOWN_ISSUER:
         why = "signed by an unknown issuer (self-signed, or a private CA not trusted here)"
     elif code in _NAME_MISMATCH:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
+import functools
+import re
 from typing import TextIO
-from urllib.parse import quote
 
 from bctrl_tail.sanitize import clean
 
@@ -20,13 +20,34 @@ def redact(text: str, secret: str, *, cut: bool = False) -> str:
     start of the key left at its very end is removed too."""
     if len(secret) < MIN_SECRET:
         return text
-    for form in {secret, quote(secret, safe=""), json.dumps(secret)[1:-1]}:
-        text = text.replace(form, MASK)
+    text = _quoted_forms(secret).sub(MASK, text)
     if cut:
         for size in range(len(secret) - 1, 0, -1):
             if text.endswith(secret[:size]):
                 return text[:-size] + MASK
     return text
+
+
+@functools.lru_cache(maxsize=4)
+def _quoted_forms(secret: str) -> re.Pattern[str]:
+    """The key as a server may quote it back: each character as itself, percent-encoded
+    (either case of hex, whatever an encoder's idea of safe characters), JSON-escaped
+    (``\\u002f``, ``\\/``, ``\\"``), or ``+`` for a space."""
+    parts = []
+    for char in secret:
+        forms = [re.escape(char)]
+        forms += ["".join(f"%{_hex(b)}" for b in char.encode("utf-8"))]
+        forms += [f"\\\\u{_hex(f'{ord(char):04x}')}"] if ord(char) < 0x10000 else []
+        forms += ["\\\\" + re.escape(char)] if char in '"\\/' else []
+        forms += ["\\+"] if char == " " else []
+        parts.append(f"(?:{'|'.join(forms)})")
+    return re.compile("".join(parts))
+
+
+def _hex(value: int | str) -> str:
+    """A pattern for hex digits in either case: 2f, 2F."""
+    digits = f"{value:02x}" if isinstance(value, int) else value
+    return "".join(f"[{d}{d.upper()}]" if d.isalpha() else d for d in digits)
 
 
 def shorten(text: str, limit: int, secret: str) -> str:

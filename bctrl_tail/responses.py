@@ -20,12 +20,14 @@ from requests.utils import requote_uri
 from bctrl_tail.errors import (
     AuthError,
     NotFoundError,
+    ProxyAuthFailure,
     ResponseError,
     RetryableError,
     TailError,
 )
-from bctrl_tail.netfail import address_of, base_url_hint
+from bctrl_tail.netfail import address_of, base_url_hint, proxy_wants_credentials
 from bctrl_tail.reporter import redact, shorten
+from bctrl_tail.transport import Route
 
 RETRYABLE = frozenset({408, 429, 500, 502, 503, 504})
 GATEWAY = frozenset({502, 503, 504})
@@ -84,11 +86,12 @@ def is_html(body: bytes, content_type: str) -> bool:
     return "html" in content_type.lower() or body.lstrip()[:1] == b"<"
 
 
-def check_response(response: requests.Response, *, secret: str, proxy: str = "") -> None:
+def check_response(response: requests.Response, *, secret: str, route: Route | None = None) -> None:
     """Raise the typed error a non-stream answer deserves; return for a usable stream.
-    ``proxy``: ``host:port`` of the proxy the request went through, if any."""
+    ``route``: how the request went (through which proxy, if any)."""
     status = response.status_code
     url = response.url
+    proxy = route.proxy_address if route is not None else ""
     if status == 200:
         ctype = response.headers.get("Content-Type", "")
         if ctype.split(";")[0].strip().lower() != "text/event-stream":
@@ -99,6 +102,14 @@ def check_response(response: requests.Response, *, secret: str, proxy: str = "")
             )
         return
     body, cut = _read_body(response)
+    if status == 407:
+        if route is not None and route.proxy is not None:
+            raise proxy_wants_credentials(proxy, route.proxy_variable, route.proxy_has_credentials)
+        raise ProxyAuthFailure(
+            f"HTTP 407: a proxy on the way to {address_of(url)} wants credentials",
+            hint="if this network needs a proxy, name it with its credentials: "
+            "HTTPS_PROXY=http://USER:PASSWORD@HOST:PORT",
+        )
     ctype = response.headers.get("Content-Type", "")
     if status in GATEWAY and not ctype.lower().startswith("application/json"):
         raise _gateway_error(status, body, ctype, url, proxy, response, secret)

@@ -9,7 +9,7 @@ import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from bctrl_tail.auth import login_token
+from bctrl_tail.auth import FROM_LOGIN, login_token
 from bctrl_tail.config import Config, Options, build_config
 from bctrl_tail.errors import ExitCode, TailError, Terminated
 from bctrl_tail.reporter import Reporter
@@ -131,7 +131,13 @@ def follow(config: Config, reporter: Reporter) -> int:
         if config.output == "view":
             from bctrl_tail.render.view.session import drive
 
-            code = drive(renderer, tail, title=run_title(config), color=config.color)
+            code = drive(
+                renderer,
+                tail,
+                title=run_title(config),
+                color=config.color,
+                run_ids=config.run_ids,
+            )
         else:
             code = tail.run()
     except BrokenPipeError:
@@ -140,11 +146,11 @@ def follow(config: Config, reporter: Reporter) -> int:
         renderer = None
     except TailError as exc:
         code = exc.exit_code
-        if code == ExitCode.TIMEOUT:
-            reporter.info(exc.message)
+        if code == ExitCode.TIMEOUT:  # with where each run could resume, as Ctrl-C says
+            reporter.info(exc.message if tail is None else stopped_line(tail, exc.message))
             _mark(renderer, "timed out")
         else:
-            errors = exc.lines()
+            errors = in_user_terms(exc, config).lines()
             _mark(renderer, "error", exc.message)
     except KeyboardInterrupt:
         code, summary = ExitCode.INTERRUPTED, True
@@ -166,9 +172,24 @@ def follow(config: Config, reporter: Reporter) -> int:
     return code
 
 
+def in_user_terms(error: TailError, config: Config) -> TailError:
+    """The hint names what this user actually used: a key from the bctrl CLI's login is
+    renewed by signing in again, and a base URL from BCTRL_API_URL is fixed there."""
+    hint = error.hint or ""
+    if config.key_source == FROM_LOGIN and error.message.startswith("HTTP 401"):
+        hint = (
+            "the key from the bctrl CLI's login was refused (expired or revoked?):"
+            " sign in again with `bctrl auth login`, or set BCTRL_API_KEY"
+        )
+    if config.base_url_from == "BCTRL_API_URL" and "--base-url" in hint:
+        hint += f" (it came from BCTRL_API_URL, {config.base_url}/v1)"
+    error.hint = hint or None
+    return error
+
+
 def stopped_line(tail: Tail, word: str) -> str:
     """What a stopped tail says: the counts, and where each run could resume."""
-    from bctrl_tail.flow import end_line
+    from bctrl_tail.flow import counted, end_line
 
     stats = tail.stats
     last_ids = tail.last_ids()
@@ -182,7 +203,8 @@ def stopped_line(tail: Tail, word: str) -> str:
             last_id=stats.last_id,
         )
     where = ", ".join(f"{run_id} {last or '(none)'}" for run_id, last in last_ids.items())
-    return f"{word}: {stats.shown} events shown, {stats.reconnects} reconnects; last ids: {where}"
+    shown, reconnects = counted(stats.shown, "event"), counted(stats.reconnects, "reconnect")
+    return f"{word}: {shown} shown, {reconnects}; last ids: {where}"
 
 
 def _cleanup(

@@ -25,7 +25,14 @@ from typing import TYPE_CHECKING, Protocol
 
 from bctrl_tail.connection import Connection, Item, NoContent, as_tail_error, new_inbox
 from bctrl_tail.cursorfile import CursorFile
-from bctrl_tail.errors import ConnectFailed, ExitCode, RetryableError, TailError, TimedOut
+from bctrl_tail.errors import (
+    ConnectFailed,
+    ExitCode,
+    NotFoundError,
+    RetryableError,
+    TailError,
+    TimedOut,
+)
 from bctrl_tail.events import RunEnded
 from bctrl_tail.flow import Flow, Step, end_line
 from bctrl_tail.followed import Followed
@@ -440,8 +447,9 @@ class Tail:
         return f"{run.run_id}: {line}" if self.several else line
 
     def _named(self, error: TailError, run: Followed) -> TailError:
-        """The error that ends everything names the run it came from, when there are several."""
-        if self.several:
+        """The error that ends everything names the run it came from, when there are several,
+        and always when the run was not found (the id is what to check)."""
+        if self.several or isinstance(error, NotFoundError):
             error.message = f"run {run.run_id}: {error.message}"
         return error
 

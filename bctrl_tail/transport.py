@@ -4,8 +4,9 @@ and never ``~/.netrc``.
 requests reads netrc, proxies and ``REQUESTS_CA_BUNDLE`` all under one switch (``trust_env``).
 We turn the switch off and read the two we want ourselves, so that no netrc entry can ever
 replace the bearer key, and a loopback target (bctrl's local gateway) never goes through a
-proxy, which would see the key. CA bundles named in the environment are trusted in addition to
-the usual public CAs, so naming a private CA's file does not break public hosts.
+proxy, which would see the key. CA bundles named in the environment (and SSL_CERT_DIR's folders)
+are trusted in addition to the usual public CAs, so naming a private CA's file does not break
+public hosts.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import os
 import ssl
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 import certifi
@@ -25,6 +26,7 @@ from bctrl_tail.config import is_loopback
 from bctrl_tail.errors import TLSFailure
 
 CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE")
+CA_DIR_VARIABLE = "SSL_CERT_DIR"
 POOL_SIZE = 64  # pooled connections per host: one per followed run (at most 50)
 
 
@@ -50,6 +52,7 @@ class Route:
 
     proxy: str | None
     ca_bundles: tuple[tuple[str, str], ...] = ()  # (variable, path)
+    proxy_variable: str = "HTTPS_PROXY"  # the variable the proxy came from, for messages
 
     @property
     def proxies(self) -> dict[str, str]:
@@ -67,43 +70,71 @@ class Route:
             port = None
         return f"{parts.hostname}:{port or 80}"
 
+    @property
+    def proxy_has_credentials(self) -> bool:
+        return self.proxy is not None and "@" in self.proxy.split("://", 1)[-1].split("/")[0]
+
 
 def route(url: str) -> Route:
     """The proxy for ``url``, as requests would pick it from HTTP(S)_PROXY, ALL_PROXY and
     NO_PROXY — except that loopback is always direct."""
-    host = urlsplit(url).hostname or ""
+    parts = urlsplit(url)
     proxy = None
-    if not is_loopback(host):
+    if not is_loopback(parts.hostname or ""):
         proxy = select_proxy(url, get_environ_proxies(url, no_proxy=None))
-    return Route(proxy or None, ca_bundles())
+    if not proxy:
+        return Route(None, ca_bundles())
+    return Route(proxy, ca_bundles(), proxy_variable(parts.scheme, proxy))
+
+
+def proxy_variable(scheme: str, proxy: str) -> str:
+    """Which variable named ``proxy`` for ``scheme`` (lower case wins, as in urllib)."""
+    for base in (f"{scheme}_proxy", "all_proxy"):
+        for name in (base, base.upper()):
+            if os.environ.get(name) == proxy:
+                return name
+    return f"{scheme.upper()}_PROXY"
 
 
 def ca_bundles() -> tuple[tuple[str, str], ...]:
-    """The CA bundles the environment names, as (variable, path), each path once."""
+    """The CA bundles the environment names, as (variable, path), each path once: files (or
+    folders) from the CA_BUNDLE_VARIABLES, and the folders of SSL_CERT_DIR (a list, as
+    OpenSSL reads it, of folders of certificates named by their hash: `openssl rehash`)."""
     found: dict[str, str] = {}
-    for name in CA_BUNDLE_VARIABLES:
-        path = os.environ.get(name)
-        if path and path not in found.values():
-            found[name] = path
-    return tuple(found.items())
+    named = [(name, os.environ.get(name, "")) for name in CA_BUNDLE_VARIABLES]
+    named += [
+        (CA_DIR_VARIABLE, path) for path in os.environ.get(CA_DIR_VARIABLE, "").split(os.pathsep)
+    ]
+    for name, path in named:
+        if path and path not in found:
+            found[path] = name
+    return tuple((name, path) for path, name in found.items())
 
 
 def trust_context() -> ssl.SSLContext:
     """The public CAs (the bundle requests ships) plus every bundle the environment names."""
     context = ssl.create_default_context(cafile=certifi.where())
     for variable, path in ca_bundles():
+        if variable == CA_DIR_VARIABLE and not os.path.isdir(path):
+            _unreadable(variable, path, "is not a folder")
         try:
             if os.path.isdir(path):
-                context.load_verify_locations(capath=path)
+                context.load_verify_locations(capath=path)  # read when a certificate is checked
             else:
                 context.load_verify_locations(cafile=path)
         except (OSError, ssl.SSLError):
-            problem = "does not exist" if not os.path.exists(path) else "holds no PEM certificate"
-            raise TLSFailure(
-                f"{variable} names {path}, which {problem}",
-                hint="point it at a PEM file of the CA certificates to trust, or unset it",
-            ) from None
+            problem = "holds no PEM certificate" if os.path.exists(path) else "does not exist"
+            _unreadable(variable, path, problem)
     return context
+
+
+def _unreadable(variable: str, path: str, problem: str) -> NoReturn:
+    what = "a PEM file of the CA certificates to trust"
+    if variable == CA_DIR_VARIABLE:
+        what = "a folder of CA certificates, after `openssl rehash FOLDER`"
+    raise TLSFailure(
+        f"{variable} names {path}, which {problem}", hint=f"point it at {what}, or unset it"
+    )
 
 
 class _TrustAdapter(HTTPAdapter):

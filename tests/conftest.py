@@ -31,8 +31,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test sees the developer's key, base URL, colour settings, proxies or netrc: a proxy
-    variable would send loopback traffic elsewhere, a netrc could add credentials."""
+    """No test sees the developer's key, base URL, colour settings, proxies, CA bundles or
+    netrc: a proxy variable would send loopback traffic elsewhere, a netrc could add
+    credentials, a CA bundle could trust what a test expects to be refused."""
     clear_environment(monkeypatch)
 
 

@@ -7,6 +7,7 @@ proxy records what it saw so that tests can assert what a proxy could read.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import socket
 import ssl
@@ -137,11 +138,18 @@ class ProxyLog:
 class RecordingProxy(_Listener):
     """An HTTP proxy (absolute-form requests and CONNECT tunnels) that sends every target to
     127.0.0.1 on the requested port, so a made-up host name reaches a loopback server only
-    through the proxy. It records everything it was asked and everything it relayed."""
+    through the proxy. It records everything it was asked and everything it relayed.
 
-    def __init__(self) -> None:
+    ``credentials`` (``user:password``): requests without that Basic ``Proxy-Authorization``
+    are answered 407, as squid with ``auth_param basic`` does. ``status``: every request is
+    answered with that status and an HTML page, as a proxy that cannot reach the target does.
+    """
+
+    def __init__(self, *, credentials: str | None = None, status: int | None = None) -> None:
         super().__init__()
         self.log = ProxyLog()
+        self.credentials = credentials
+        self.status = status
 
     @property
     def url(self) -> str:
@@ -160,6 +168,11 @@ class RecordingProxy(_Listener):
         self.log.add(line, head)
         self.log.saw(head + b"\r\n\r\n" + rest)
         method, target, version = line.split(" ", 2)
+        refusal = self._refusal(head)
+        if refusal is not None:
+            client.sendall(refusal)
+            client.close()
+            return
         if method == "CONNECT":
             port = int(target.rsplit(":", 1)[1])
             upstream = socket.create_connection(("127.0.0.1", port))
@@ -174,3 +187,55 @@ class RecordingProxy(_Listener):
         rewritten = f"{method} /{path} {version}".encode("latin-1")
         upstream.sendall(rewritten + head[len(line) :] + b"\r\n\r\n" + rest)
         relay(client, upstream, self.log.saw)
+
+    def _refusal(self, head: bytes) -> bytes | None:
+        """The answer that ends this request at the proxy, or None to relay it."""
+        if self.credentials is not None:
+            token = base64.b64encode(self.credentials.encode()).decode()
+            wanted = f"proxy-authorization: basic {token}".lower()
+            if wanted not in head.decode("latin-1").lower().split("\r\n"):
+                return _page(407, "Proxy Authentication Required",
+                             'Proxy-Authenticate: Basic realm="test proxy"\r\n')  # fmt: skip
+        if self.status is not None:
+            return _page(self.status, "Proxy Error")
+        return None
+
+
+def _page(status: int, reason: str, extra_headers: str = "") -> bytes:
+    body = f"<html><head><title>{status} {reason}</title></head><body>{reason}</body></html>"
+    return (
+        f"HTTP/1.1 {status} {reason}\r\nContent-Type: text/html\r\n{extra_headers}"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n{body}"
+    ).encode()
+
+
+class FullBacklog:
+    """A port that never completes a connection: a listening socket that never accepts, its
+    one-place queue taken by a connection of our own, so the kernel drops every further SYN
+    and a client's connect times out, as it does behind a firewall that drops packets."""
+
+    def __init__(self) -> None:
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(0)
+        self.port = int(self._sock.getsockname()[1])
+        self._filler = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+
+    def drops_connections(self, within: float = 0.5) -> bool:
+        """Whether a connect to it really times out here (it does on Linux)."""
+        with socket.socket() as probe:
+            probe.settimeout(within)
+            try:
+                probe.connect(("127.0.0.1", self.port))
+            except TimeoutError:
+                return True
+            except OSError:
+                return False
+            return False
+
+    def __enter__(self) -> FullBacklog:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._filler.close()
+        self._sock.close()

@@ -28,6 +28,10 @@ CLEARED_NAMES = (
     "NO_COLOR",
     "FORCE_COLOR",
     "NETRC",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
     *(name for base in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
       for name in (base, base.lower())),
 )  # fmt: skip

@@ -139,13 +139,10 @@ def counts_text(counts: Mapping[str, int]) -> Text:
     return text if text else Text("no events yet", style=DIM)
 
 
-def _header(
-    run_id: str,
-    state: ConnState,
-    counts: Mapping[str, int],
-    shown: int,
-    runs: Mapping[str, ConnState] | None,
-) -> Group:
+def title_text(run_id: str, state: ConnState, runs: Mapping[str, ConnState] | None = None) -> Text:
+    """The header's first words, the same in ``table`` and ``view``: ``run run_1  live``, or
+    with several runs ``runs run_a, run_b  2 live`` and, once all ended, ``runs ended:
+    run_b failed, run_a completed`` (``runs_state_text``)."""
     title = Text(no_wrap=True, overflow="ellipsis")
     if runs is not None and len(runs) > 1:
         states = runs_shown(runs, state)
@@ -159,6 +156,17 @@ def _header(
         title.append(clean(run_id), style=BOLD)
         title.append("  ")
         title.append_text(state_text(state))
+    return title
+
+
+def _header(
+    run_id: str,
+    state: ConnState,
+    counts: Mapping[str, int],
+    shown: int,
+    runs: Mapping[str, ConnState] | None,
+) -> Group:
+    title = title_text(run_id, state, runs)
     title.append(f"  {shown} event{'' if shown == 1 else 's'} shown", style=DIM)
     return Group(title, counts_text(counts))
 
@@ -188,7 +196,9 @@ def build_view(
         rid = run_of(event)
         if rid and rid not in colours:
             colours[rid] = run_style(rid)
-    several = len(colours) > 1
+    # The run column belongs to the tail, not to the rows that happen to be on screen: with
+    # several runs followed it stays even when every visible row is from one run.
+    several = (runs is not None and len(runs) > 1) or len(colours) > 1
     time_style = getattr(time_format, "time_format", "local")
     lay = layout(width, time_format=time_style, runs=several)
     lines: list[RenderableType] = [heading(lay), Text("─" * width, style=DIM)]
@@ -300,6 +310,8 @@ class TableRenderer:
                 self._live.start()  # no-op when started; stop() draws the final screen
             finally:
                 self._live.stop()
+                if not self._console.is_terminal:  # rich ends the last line on terminals only:
+                    self._console.line()  # in a log, stderr's end-of-run line must not join it
 
     def _close_runs(self, ended: Mapping[str, RunEnded]) -> None:
         """Several runs: each run that ended shows its own ending; the others, what stopped

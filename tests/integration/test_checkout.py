@@ -61,7 +61,7 @@ def test_a_child_imports_this_checkout_from_any_folder(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "name", ["BCTRL_API_KEY", "BCTRL_X", "HTTPS_PROXY", "http_proxy", "ALL_PROXY", "no_proxy",
-             "NETRC", "NO_COLOR", "FORCE_COLOR"],
+             "NETRC", "NO_COLOR", "FORCE_COLOR", "SSL_CERT_FILE", "SSL_CERT_DIR"],
 )  # fmt: skip
 def test_the_developers_environment_reaches_neither_a_test_nor_a_child(
     name: str, monkeypatch: pytest.MonkeyPatch

@@ -117,6 +117,28 @@ def test_bctrl_api_url_is_the_base_url_when_no_other_is_given(
     assert stand_in.calls[0]["api_url"] == f"{keyed_sim.base_url}/v1"
 
 
+def test_a_refused_login_key_says_to_sign_in_again(tmp_path: Path) -> None:
+    stand_in = StandIn(tmp_path, "print('bctrl_expired_login_key')")
+    with Simulator(require_key=LOGIN_KEY) as sim:
+        sim.add_run(Run("run_1", EVENTS))
+        result = tail(sim, stand_in)
+    assert result.code == 4
+    assert "HTTP 401" in result.stderr
+    assert "sign in again with `bctrl auth login`" in result.stderr
+    assert "bctrl_expired_login_key" not in result.stderr
+
+
+def test_a_hint_about_the_base_url_names_bctrl_api_url_when_it_came_from_there(
+    keyed_sim: Simulator, tmp_path: Path
+) -> None:
+    stand_in = StandIn(tmp_path, PRINTS_KEY)
+    api_url = f"{keyed_sim.base_url}/v1"
+    result = run_cli("no_such_run", key=None, env=stand_in.env(BCTRL_API_URL=api_url))
+    assert result.code == 5
+    assert "run no_such_run: HTTP 404" in result.stderr
+    assert f"it came from BCTRL_API_URL, {api_url}" in result.stderr
+
+
 @pytest.mark.parametrize(
     ("action", "reason"),
     [
@@ -124,9 +146,10 @@ def test_bctrl_api_url_is_the_base_url_when_no_other_is_given(
         ("", "printed no key"),
         ("print('')", "printed no key"),
         (f"print('{LOGIN_KEY[:8]}\\x1b[2J{LOGIN_KEY[8:]}')", "not a key"),
+        ("print('two words')", "not a key"),
         ("time.sleep(3600)", "did not answer within 5s"),  # killed by the real 5 s limit
     ],
-    ids=["fails", "silent", "empty-line", "control-characters", "hangs"],
+    ids=["fails", "silent", "empty-line", "control-characters", "a-space", "hangs"],
 )
 def test_no_key_from_it_is_exit_4(
     keyed_sim: Simulator, tmp_path: Path, action: str, reason: str

@@ -49,7 +49,7 @@ def test_closed_port_fails_fast_naming_host_port_and_base_url() -> None:
     assert f"gave up after 3 attempts: connection refused by 127.0.0.1:{port}" in result.stderr
     assert f"--base-url (or BCTRL_BASE_URL; now http://127.0.0.1:{port})" in result.stderr
     assert result.stderr.count("reconnecting in") == 2  # retried twice, not ten times
-    assert elapsed < 12  # about 3 s of backoff; it was 2.5 minutes
+    assert elapsed < 30  # about 3 s of backoff; it was 2.5 minutes
     assert_plain(result)
 
 
@@ -181,7 +181,8 @@ def test_hint_is_shown_next_to_code_and_request_id(
     result = run_cli("run_1", "--base-url", sim.base_url)
     assert result.code == code
     lines = error_lines(result)
-    assert lines[0].startswith(f"bctrl-tail: error: HTTP {status}")
+    named = "run run_1: " if status == 404 else ""  # not found: the id is what to check
+    assert lines[0].startswith(f"bctrl-tail: error: {named}HTTP {status}")
     assert "code: " in lines[1]
     assert "request id: req_" in lines[1]
     assert hint in lines[1]

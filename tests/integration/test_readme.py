@@ -7,6 +7,7 @@ import re
 import socket
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -83,6 +84,12 @@ def test_shell_examples_run(block: str, api: Simulator, tmp_path: Path) -> None:
             json.loads(ln)["type"] == "network.failed" or json.loads(ln).get("status") == "failed"
             for ln in json_lines
         )
+    if "$RUNS" in block:  # the CI recipe: one log holding every run, counted by run
+        counted = {ln.split()[1]: int(ln.split()[0]) for ln in proc.stdout.splitlines()}
+        logged = (tmp_path / "events.jsonl").read_text().splitlines()
+        assert counted == Counter(json.loads(line)["runId"] for line in logged)
+        assert sorted(counted) == ["run_123", "run_456"]
+        assert min(counted.values()) > 10
     if "--cursor-file" in block:
         cursors = json.loads((tmp_path / "run_123.cursor").read_text())["runs"]
         assert cursors["run_123"].startswith("evt_")
@@ -131,3 +138,19 @@ def test_help_fits_80_columns() -> None:
     section = README.split("<!-- help:start -->", 1)[1].split("<!-- help:end -->", 1)[0]
     assert "--max-retries" in section
     assert max(len(line) for line in section.splitlines()) <= 80
+
+
+def key_words(text: str) -> set[str]:
+    """The key names in a key table cell: `` `k` `j`, PgUp PgDn`` gives k, j, PgUp, PgDn."""
+    return {w for w in re.split(r"\s+/\s+|[\s,]+", text.replace("`", "")) if w}
+
+
+def test_viewer_key_table_matches_the_help_list() -> None:
+    """The README's key table and the viewer's ``?`` list name the same keys."""
+    from bctrl_tail.render.view.help import KEYS
+
+    section = README[README.index("- **view**") : README.index("- **jsonl**")]
+    rows = re.findall(r"^\s*\| (.+?) \| .+ \|$", section, flags=re.M)
+    documented = set().union(*(key_words(key) for key in rows if key not in ("key", "---")))
+    listed = set().union(*(key_words(key) for key, _ in KEYS))
+    assert documented == listed

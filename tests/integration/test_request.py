@@ -79,6 +79,10 @@ def test_api_key_option_wins_over_environment(sim: Simulator) -> None:
         (["--max-retries", "-1"], "--max-retries"),
         (["--timeout", "0"], "--timeout"),
         (["--idle-timeout", "-5"], "--idle-timeout"),
+        (["--timeout", "1e20"], "at most 31622400 seconds (366 days)"),
+        (["--cursor", ""], "empty value for --cursor"),
+        (["--cursor-file", ""], "empty value for --cursor-file"),
+        (["--since", " "], "empty value for --since"),
         (["--limit", "many"], "--limit"),
         (["--no-such-option"], "--no-such-option"),
     ],
@@ -91,6 +95,21 @@ def test_usage_errors_exit_2_and_send_nothing(sim: Simulator, args: list[str], n
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
     assert sim.requests == []
+
+
+@pytest.mark.parametrize("option", ["--base-url", "--api-key"])
+def test_demo_with_a_real_api_option_is_a_usage_error(option: str) -> None:
+    result = run_cli("--demo", option, "https://api.example.com", key=None)
+    assert result.code == 2
+    assert f"{option} does not apply with --demo" in result.stderr
+    assert result.stdout == ""
+
+
+def test_since_further_back_than_any_date_keeps_every_event(sim: Simulator) -> None:
+    sim.add_run(Run("run_1", EVENTS))
+    result = run_cli("run_1", "--base-url", sim.base_url, "--since", "99999999d")
+    assert result.code == 0, result.stderr
+    assert len(result.stdout.splitlines()) == len(EVENTS)
 
 
 def test_missing_run_id_is_a_usage_error() -> None:

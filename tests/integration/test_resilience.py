@@ -14,6 +14,7 @@ import http.server
 import itertools
 import json
 import math
+import os
 import random
 import re
 import threading
@@ -521,6 +522,24 @@ def test_cursor_file_is_written_and_the_next_run_resumes_from_it(
     assert saved(path, sim) == {"run_1": "evt_00007"}
 
 
+def test_one_cursor_file_reused_for_another_run_starts_that_run_from_its_beginning(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    """`--cursor-file .cursor` kept in a job for two runs, one after the other, whose ids look
+    alike (evt_00000…): the second run is not started after the first run's last id."""
+    path = tmp_path / ".cursor"
+    sim.add_run(Run("run_1", events(5)))
+    sim.add_run(Run("run_2", events(3)))
+    assert ids(tail(sim, "--cursor-file", str(path), "-n", "2")) == ["evt_00000", "evt_00001"]
+    second = tail(sim, "--cursor-file", str(path), run_id="run_2")
+    assert ids(second) == ["evt_00000", "evt_00001", "evt_00002"]
+    assert cursor_of(requests_for(sim, "run_2")[0]) is None
+    assert "resuming" not in second.stderr
+    third = tail(sim, "--cursor-file", str(path))
+    assert ids(third) == ["evt_00002", "evt_00003", "evt_00004"]  # run_1 resumes after its own
+    assert saved(path, sim) == {"run_1": "evt_00004", "run_2": "evt_00002"}
+
+
 def test_cursor_option_wins_over_the_cursor_file(sim: Simulator, tmp_path: Path) -> None:
     path = tmp_path / "cursor"
     write_cursors(path, sim, {"run_1": "evt_00001"})
@@ -567,17 +586,21 @@ def test_cursor_file_in_a_missing_folder_is_refused_before_anything_is_sent(
         (b"evt_1\n", "malformed"),
         (b'{"runs": {"run_1": "evt_1"}}', "malformed"),
         (b"\xff\xfe\x00", "malformed"),
-        (None, "cannot read"),
+        (None, "is a folder"),
+        ("fifo", "is not a regular file"),
     ],
-    ids=["a-bare-id", "no-format", "not-utf8", "a-directory"],
+    ids=["a-bare-id", "no-format", "not-utf8", "a-directory", "a-pipe"],
 )
 def test_unusable_cursor_file_is_a_usage_error_naming_it(
-    sim: Simulator, tmp_path: Path, content: bytes | None, needle: str
+    sim: Simulator, tmp_path: Path, content: bytes | str | None, needle: str
 ) -> None:
     path = tmp_path / "my-cursor"
     if content is None:
         path.mkdir()
+    elif content == "fifo":  # stands for a device too: a save would replace it (or block)
+        os.mkfifo(path)
     else:
+        assert isinstance(content, bytes)
         path.write_bytes(content)
     sim.add_run(Run("run_1", events(2)))
     result = tail(sim, "--cursor-file", str(path))
@@ -586,3 +609,6 @@ def test_unusable_cursor_file_is_a_usage_error_naming_it(
     assert str(path) in result.stderr
     assert "Traceback" not in result.stderr
     assert sim.requests == []
+    if not isinstance(content, bytes):
+        assert "give the path of a file" in result.stderr
+        assert path.exists() and not path.is_file()  # left as it was

@@ -154,11 +154,14 @@ def test_twenty_runs_every_event_exactly_once() -> None:
 
 
 def test_max_events_counts_across_runs(sim: Simulator) -> None:
+    # Each run has 3 events, then stays open: 7 can only be reached by counting across runs
+    # (a count per run would never get there, and the tail would run into its time limit).
     for run_id in ("run_a", "run_b", "run_c"):
-        sim.add_run(Run(run_id, events(10, run_id), end_status=None, hold_open=True))
-    result = tail(sim, "run_a", "run_b", "run_c", "-n", "7")
+        sim.add_run(Run(run_id, events(3, run_id), end_status=None, hold_open=True))
+    result = tail(sim, "run_a", "run_b", "run_c", "-n", "7", "--timeout", "20")
     assert result.code == 0, result.stderr
     assert len(result.lines) == 7
+    assert sorted(by_run(result)) == ["run_a", "run_b", "run_c"]
     assert "stopping after 7 events (--max-events)" in result.stderr
 
 
@@ -192,13 +195,16 @@ def test_a_cursor_file_resumes_two_runs_with_nothing_lost_or_repeated(
             {"format": "bctrl-tail.cursor/1", "baseUrl": sim.base_url, "runs": {"run_x": "e9"}}
         )
     )
+    # First the runs have 6 events each and stay open: -n 12 stops after both runs' sixth.
     for run_id in ("run_a", "run_b"):
-        sim.add_run(Run(run_id, events(12, run_id)))
-    first = tail(sim, "run_a", "run_b", "--cursor-file", str(path), "-n", "9")
+        sim.add_run(Run(run_id, events(12, run_id)[:6], end_status=None, hold_open=True))
+    first = tail(sim, "run_a", "run_b", "--cursor-file", str(path), "-n", "12")
     assert first.code == 0, first.stderr
-    assert len(first.lines) == 9
+    assert len(first.lines) == 12
     saved = {run_id: saved_cursor(path, run_id) for run_id in ("run_a", "run_b", "run_x")}
-    assert saved["run_x"] == "e9"  # another run's entry is kept
+    assert saved == {"run_a": "run_a_e005", "run_b": "run_b_e005", "run_x": "e9"}  # x is kept
+    for run_id in ("run_a", "run_b"):  # then they have gone on to 12 and ended
+        sim.add_run(Run(run_id, events(12, run_id)))
     second = tail(sim, "run_a", "run_b", "--cursor-file", str(path))
     assert second.code == 0, second.stderr
     shown: dict[str, list[str]] = defaultdict(list)
@@ -207,8 +213,7 @@ def test_a_cursor_file_resumes_two_runs_with_nothing_lost_or_repeated(
             shown[run_id] += run_ids
     assert dict(shown) == {r: [e["id"] for e in events(12, r)] for r in ("run_a", "run_b")}
     for run_id in ("run_a", "run_b"):
-        if saved[run_id] is not None:
-            assert f"resuming {run_id} after {saved[run_id]} (from {path})" in second.stderr
+        assert f"resuming {run_id} after {saved[run_id]} (from {path})" in second.stderr
         assert saved_cursor(path, run_id) == f"{run_id}_e011"
 
 

@@ -129,7 +129,7 @@ def last_id(lines: list[bytes]) -> str:
 
 
 SUMMARY = re.compile(
-    r"^bctrl-tail: (interrupted|terminated): (\d+) events shown, (\d+) reconnects, "
+    r"^bctrl-tail: (interrupted|terminated): (\d+) events? shown, (\d+) reconnects?, "
     r"last id (\S+)$",
     re.M,
 )
@@ -153,7 +153,7 @@ def test_signal_exits_with_a_summary_and_saves_the_cursor_file(
     signalled = time.monotonic()
     tailing.proc.send_signal(sig)
     exit_code, stderr = tailing.wait()
-    assert time.monotonic() - signalled < 3
+    assert time.monotonic() - signalled < 10  # not the rest of the run
     assert exit_code == code, stderr
     assert "Traceback" not in stderr
     summary = SUMMARY.findall(stderr)
@@ -167,6 +167,27 @@ def test_signal_exits_with_a_summary_and_saves_the_cursor_file(
     assert [e["id"] for e in map(json.loads, tailing.lines)] == [e["id"] for e in events(shown)]
 
 
+def test_two_tails_at_once_share_one_cursor_file(sim: Simulator, tmp_path: Path) -> None:
+    # Each tail saves at exit; the second must not write back the file as it read it at its
+    # start (without the first tail's run), nor undo what the first saved.
+    cursor = tmp_path / "cursor"
+    tails = {}
+    for run_id in ("run_a", "run_b"):
+        sim.add_run(Run(run_id, events(3), end_status=None, hold_open=True))
+        tails[run_id] = Tailing(run_id, "--base-url", sim.base_url, "-o", "jsonl",
+                                "--cursor-file", str(cursor))  # fmt: skip
+    for tailing in tails.values():
+        for _ in range(3):
+            tailing.line()  # both are running, each has read the file as it was
+    for tailing in tails.values():
+        tailing.proc.send_signal(signal.SIGTERM)
+        assert tailing.wait()[0] == 143
+    assert {run_id: saved_cursor(cursor, run_id) for run_id in tails} == {
+        "run_a": "evt_00002",
+        "run_b": "evt_00002",
+    }
+
+
 def test_signal_while_waiting_for_bytes_exits_promptly(sim: Simulator) -> None:
     sim.add_run(Run("run_1", events(2), end_status=None, hold_open=True))  # then silence
     tailing = Tailing("run_1", "--base-url", sim.base_url, "-o", "jsonl")
@@ -176,7 +197,7 @@ def test_signal_while_waiting_for_bytes_exits_promptly(sim: Simulator) -> None:
     tailing.proc.send_signal(signal.SIGINT)
     exit_code, stderr = tailing.wait()
     assert exit_code == 130
-    assert time.monotonic() - signalled < 2
+    assert time.monotonic() - signalled < 10  # not the idle timeout (60 s)
     assert SUMMARY.findall(stderr) == [("interrupted", "2", "0", "evt_00001")]
 
 
@@ -189,7 +210,7 @@ def test_signal_while_backing_off_exits_promptly(sim: Simulator) -> None:
     tailing.proc.send_signal(signal.SIGTERM)
     exit_code, stderr = tailing.wait()
     assert exit_code == 143
-    assert time.monotonic() - signalled < 2
+    assert time.monotonic() - signalled < 10  # not the 30 s Retry-After
     assert SUMMARY.findall(stderr)[0][:2] == ("terminated", "0")
     assert len(sim.requests) == 1
 
@@ -206,7 +227,7 @@ def test_signal_while_the_server_never_answers_exits_promptly() -> None:
             tailing.proc.send_signal(signal.SIGTERM)
             exit_code, stderr = tailing.wait()
     assert exit_code == 143
-    assert time.monotonic() - signalled < 2
+    assert time.monotonic() - signalled < 10  # not the idle timeout (60 s)
     assert SUMMARY.findall(stderr) == [("terminated", "0", "0", "(none)")]
 
 
@@ -231,7 +252,7 @@ def read_line_raw(stream: IO[bytes], timeout: float) -> bytes:
 @pytest.mark.parametrize("output", ["jsonl", "raw", "pretty"])
 def test_stdout_closed_early_exits_quietly(sim: Simulator, output: str, tmp_path: Path) -> None:
     """`bctrl-tail ... | head -1`: the reader goes away; exit 0, nothing on stderr."""
-    sim.add_run(Run("run_1", events(2000), interval=0.002))
+    sim.add_run(Run("run_1", events(2000), interval=0.01))  # 20 s, were it read to the end
     cursor = tmp_path / "cursor"
     tailing = Tailing("run_1", "--base-url", sim.base_url, "-o", output, "--color", "never",
                       "--cursor-file", str(cursor), read_stdout=False)  # fmt: skip
@@ -242,7 +263,7 @@ def test_stdout_closed_early_exits_quietly(sim: Simulator, output: str, tmp_path
     tailing.proc.stdout.close()
     exit_code, stderr = tailing.wait()
     assert (exit_code, stderr) == (0, "")
-    assert time.monotonic() - closed < 3
+    assert time.monotonic() - closed < 10
     assert (saved_cursor(cursor, "run_1") or "").startswith("evt_")  # saved this way out too
 
 
@@ -257,12 +278,12 @@ def test_cursor_file_is_saved_within_a_second_while_the_stream_is_quiet(
     tailing.line()
     tailing.line()
     seen = time.monotonic()
-    saved = wait_until(lambda: saved_cursor(cursor, "run_1") == "evt_00001", 3)
+    saved = wait_until(lambda: saved_cursor(cursor, "run_1") == "evt_00001", 10)
     elapsed = time.monotonic() - seen
     tailing.proc.send_signal(signal.SIGTERM)
     exit_code, _ = tailing.wait()
     assert saved
-    assert elapsed < 2.0
+    assert elapsed < 10  # at the next save, not at the next event (600 s) or the exit
     assert exit_code == 143
 
 
@@ -321,15 +342,15 @@ def test_no_reader_thread_is_left_after_reconnects_an_end_or_an_interrupt(sim: S
 
 @pytest.mark.usefixtures("no_leftover_threads")
 def test_a_reader_still_connecting_when_closed_ends_on_its_own() -> None:
-    """It cannot be woken (no socket yet); its read timeout (idle + 1 s) ends it."""
+    """It cannot be woken (no socket yet); its read timeout (idle + 1 s = 6 s) ends it."""
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen(8)
         base = f"http://127.0.0.1:{listener.getsockname()[1]}"
-        tail = make_tail(base, JsonlRenderer(io.BytesIO()), timeout=0.3, idle_timeout=0.2)
+        tail = make_tail(base, JsonlRenderer(io.BytesIO()), timeout=0.3, idle_timeout=5)
         closed = time.monotonic()
         with pytest.raises(TimedOut):
             tail.run()
-        assert time.monotonic() - closed < 1.0  # close() did not wait for it
+        assert time.monotonic() - closed < 3  # close() did not wait for it
         for thread in reader_threads():
-            thread.join(timeout=3)  # ReadTimeout after 1.2 s, with the socket still open
+            thread.join(timeout=15)  # ReadTimeout after 6 s, with the socket still open

@@ -38,6 +38,15 @@ def test_auto_output_is_jsonl_when_piped(sim: Simulator) -> None:
     assert [json.loads(line)["id"] for line in result.lines] == ["evt_0000", "evt_0001", "evt_0002"]
 
 
+def test_a_table_written_to_a_pipe_ends_its_last_line(sim: Simulator) -> None:
+    # In a CI log that merges stdout and stderr, the end-of-run line must not join the table.
+    sim.add_run(Run("run_1", events(3)))
+    result = run_cli("run_1", "--base-url", sim.base_url, "-o", "table")
+    assert result.code == 0, result.stderr
+    assert result.stdout.endswith("\n") and not result.stdout.endswith("\n\n")
+    assert "3 events shown" in result.stdout.splitlines()[0]  # the final view, whole
+
+
 def test_heartbeats_comments_and_unknown_frames_are_not_output(sim: Simulator) -> None:
     chunks = [
         b": keep-alive\n\n",
@@ -169,6 +178,8 @@ def test_timeout_exits_124(sim: Simulator) -> None:
     result = run_cli("run_1", "--base-url", sim.base_url, "--timeout", "1")
     assert result.code == 124
     assert len(result.lines) == 1
+    last = json.loads(result.lines[0])["id"]  # where to resume, as Ctrl-C says it
+    assert f"--timeout 1s elapsed: 1 event shown, 0 reconnects, last id {last}" in result.stderr
 
 
 def test_timeout_while_server_never_answers(sim: Simulator) -> None:

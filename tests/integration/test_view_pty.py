@@ -182,13 +182,17 @@ def test_keys_end_to_end_and_the_summary_left_on_the_normal_screen(
     shown = view.wait_for(r'"detail": "detail of 39"')
     assert '"id": "e39"' in shown
     view.escape(then=r"time\s+category")
-    # /: a filter, kept with Enter
-    view.keys("/", "message 1", "\r")
-    view.wait_for(r"11 shown  filter 'message 1'")
+    # /: a filter line that says what it is, applied as typed, kept with Enter
+    view.keys("/")
+    view.wait_for(r"\n filter: text in the event JSON \(Enter keeps, Esc clears\)")
+    view.keys("message 1")
+    view.wait_for(r"\n filter: message 1\s*\n.*keep filter")
+    view.keys("\r")
+    view.wait_for(r"11 shown  filter 'message 1'", absent=r"\n filter: ")
     view.wait_for(r"message 19", absent=r"message 2\d")
     view.keys("/")
     view.wait_for(r"esc clear")
-    view.escape(then=r"ended: failed  40 events(?!.*filter)")  # Esc clears it
+    view.escape(then=r"ended: failed  40 events\s*\n network 40")  # Esc clears it
     # f: failures only
     view.keys("f")
     view.wait_for(r"2 shown  failures only")
@@ -200,6 +204,40 @@ def test_keys_end_to_end_and_the_summary_left_on_the_normal_screen(
     assert re.search(r"network/network\.failed.*failed.*message 5", after)
     assert re.search(r"network/network\.failed.*failed.*message 30", after)
     assert "bctrl-tail: run run_1 ended: failed (runtime.crashed: out of memory)" in after
+
+
+def test_esc_and_q_in_one_burst_leave_the_detail_and_quit(sim: Simulator, spawn: Spawn) -> None:
+    """A terminal sends Alt+q as Esc q: Esc and q written together must still quit."""
+    sim.add_run(Run("run_1", events(3), end_status=None, hold_open=True, heartbeat=0.2))
+    view = spawn("run_1", "--base-url", sim.base_url)
+    view.wait_for(r"message 2")
+    view.keys("\r")
+    view.wait_for(r'"detail": "detail of 2"')
+    view.keys("\x1bq")  # one write: Textual reads it as Alt+q
+    assert view.child.finish() == 0
+
+
+def test_r_shows_one_run_of_several_and_the_header_sums_their_states(
+    sim: Simulator, spawn: Spawn
+) -> None:
+    for run_id in ("run_a", "run_b"):
+        run_events = [dict(e, message=f"{run_id} {e['message']}") for e in events(3)]
+        sim.add_run(Run(run_id, run_events, end_status=None, hold_open=True, heartbeat=0.2))
+    view = spawn("run_a", "run_b", "--base-url", sim.base_url)
+    view.wait_for(r"runs run_a, run_b  2 live  6 events")  # as the table says it
+    view.wait_for(r"run_a message 2[\s\S]*run_b message 2|run_b message 2[\s\S]*run_a message 2")
+    view.wait_for(r"r run")  # the footer names the key
+    view.keys("r")  # the runs in the order their first events came: either may be first
+    first = re.search(r"3 shown  only run (run_[ab])", view.wait_for(r"3 shown  only run run_"))
+    assert first is not None
+    other = "run_b" if first[1] == "run_a" else "run_a"
+    view.wait_for(rf"3 shown  only run {first[1]}", absent=rf"{other} message")
+    view.keys("r")
+    view.wait_for(rf"3 shown  only run {other}", absent=rf"{first[1]} message")
+    view.keys("r")
+    view.wait_for(r"runs run_a, run_b  2 live  6 events\s*\n network 6")  # all again
+    view.keys("q")
+    assert view.child.finish() == 0
 
 
 def test_max_events_closes_the_viewer_at_once(sim: Simulator, spawn: Spawn) -> None:

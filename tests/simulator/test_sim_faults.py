@@ -121,9 +121,10 @@ def test_stall_once_after_n_events(sim: Simulator, live: Live) -> None:
     assert t2 - t1 >= 0.5
     stream.wait_for(b"event: run.ended")
     again = live("r1")  # once per run: no stall the second time
-    t_start = time.monotonic()
+    first_seen = again.wait_for(b"id: e1\n")
+    gap = again.wait_for(b"id: e2\n", timeout=5) - first_seen
     again.wait_for(b"event: run.ended", timeout=5)
-    assert time.monotonic() - t_start < 0.5
+    assert gap < 0.3  # the stall between them was 0.6 s the first time
 
 
 def test_close_delimited_body(sim: Simulator, get: Get) -> None:
@@ -183,8 +184,8 @@ def test_stop_is_prompt_with_open_streams(kind: str, live_factory: Any) -> None:
     assert simulator.wait_for_requests(1, timeout=5)
     started = time.monotonic()
     simulator.stop()
-    assert time.monotonic() - started < 2
-    stream.read_to_end(timeout=2)  # the server closed the connection
+    assert time.monotonic() - started < 10  # not the 30-60 s the open streams would take
+    stream.read_to_end(timeout=5)  # the server closed the connection
     assert stream.closed
     simulator.stop()  # idempotent
 

@@ -139,7 +139,7 @@ def test_cursor_file(tmp_path: Path) -> None:
     path.write_bytes(b"\xff\xfe")
     with pytest.raises(UsageError, match="not UTF-8"):
         build(cursor_file=str(path))
-    with pytest.raises(UsageError, match="cannot read"):
+    with pytest.raises(UsageError, match="is a folder"):
         build(cursor_file=str(tmp_path))
 
 

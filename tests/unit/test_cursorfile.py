@@ -96,6 +96,20 @@ def test_saves_every_run_and_keeps_the_entries_of_other_runs(tmp_path: Path) -> 
     assert os.listdir(tmp_path) == ["cursors"]  # no temporary file left behind
 
 
+def test_tails_sharing_one_file_at_once_keep_each_others_progress(tmp_path: Path) -> None:
+    path = tmp_path / "cursors"
+    path.write_text(document({"run_a": "a1", "run_b": "b1"}))
+    saved = read_cursor_file(path, BASE).runs
+    first, second = CursorFile(path, BASE, saved), CursorFile(path, BASE, saved)
+    first.update("run_a", "a2")
+    second.update("run_b", "b2")
+    first.save()
+    second.save()  # its own copy of run_a is the stale a1: the file's a2 is kept
+    first.update("run_a", "a3")
+    first.save()  # and its stale b1 never undoes the other tail's b2
+    assert json.loads(path.read_text())["runs"] == {"run_a": "a3", "run_b": "b2"}
+
+
 def test_a_cursor_is_never_applied_to_another_run(tmp_path: Path) -> None:
     path = tmp_path / "cursors"
     cursors = CursorFile(path, BASE)

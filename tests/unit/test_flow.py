@@ -156,9 +156,9 @@ def test_end_line_for_every_way_a_run_ends() -> None:
     assert (
         end_line("run_1", ok, shown=1, reconnects=0) == "run run_1 ended: completed, 1 event shown"
     )
-    assert end_line("run_1", failed, shown=5, reconnects=2) == (
-        "run run_9 ended: failed (runtime.crashed: out of memory), 5 events shown, 2 reconnects"
-    )
+    assert end_line("run_1", failed, shown=5, reconnects=2) == (  # the id followed, not
+        "run run_1 ended: failed (runtime.crashed: out of memory), 5 events shown, 2 reconnects"
+    )  # the server's runId: that is what the user gave and will look for
     assert end_line("run_1", None, shown=3, reconnects=0, stopped="interrupted", last_id="e2") == (
         "interrupted: 3 events shown, 0 reconnects, last id e2"
     )

@@ -43,7 +43,18 @@ def test_key_split_by_escape_sequences_is_still_removed() -> None:
 ODD_KEY = 'sk/live"Q7f9\\Zx2+'
 
 
-@pytest.mark.parametrize("form", [ODD_KEY, "sk%2Flive%22Q7f9%5CZx2%2B", 'sk/live\\"Q7f9\\\\Zx2+'])
+@pytest.mark.parametrize(
+    "form",
+    [
+        ODD_KEY,
+        "sk%2Flive%22Q7f9%5CZx2%2B",  # quote(key, safe="")
+        "sk/live%22Q7f9%5CZx2%2B",  # quote(key): "/" left as it is
+        "sk%2flive%22Q7f9%5cZx2%2b",  # lower-case hex
+        'sk/live\\"Q7f9\\\\Zx2+',  # json.dumps
+        'sk\\/live\\"Q7f9\\\\Zx2+',  # json with "/" escaped, as some encoders do
+        "".join(f"\\u{ord(c):04x}" for c in ODD_KEY),  # every character \u-escaped
+    ],
+)
 def test_redact_the_forms_a_server_may_quote_the_key_in(form: str) -> None:
     """As sent, percent-encoded (echoed in a URL), JSON-escaped (echoed in a JSON string)."""
     assert redact(f"got {form}!", ODD_KEY) == "got ***!"
@@ -93,19 +104,23 @@ def _wrapped(cause: BaseException) -> BaseException:
 
 
 @pytest.mark.parametrize(
-    ("cause", "needle"),
+    ("cause", "needle", "what_to_check"),
     [
-        (ConnectionRefusedError(errno.ECONNREFUSED, "refused"), "connection refused by api.x:443"),
-        (OSError(errno.ENETUNREACH, "unreachable"), "api.x:443 is unreachable"),
-        (urllib3.exceptions.ConnectTimeoutError("t"), "timed out connecting to api.x:443"),
-        (urllib3.exceptions.NameResolutionError("api.x", None, OSError()), "unknown host api.x"),  # type: ignore[arg-type]
+        (ConnectionRefusedError(errno.ECONNREFUSED, "refused"), "connection refused by api.x:443",
+         "the server is up"),
+        (OSError(errno.ENETUNREACH, "unreachable"), "api.x:443 is unreachable", "network"),
+        (urllib3.exceptions.ConnectTimeoutError("t"), "timed out connecting to api.x:443",
+         "firewall"),
+        (urllib3.exceptions.NameResolutionError("api.x", None, OSError()),  # type: ignore[arg-type]
+         "unknown host api.x:443 (the name api.x does not resolve)", "DNS"),
     ],
-)
-def test_connect_error_reasons(cause: BaseException, needle: str) -> None:
+)  # fmt: skip
+def test_connect_error_reasons(cause: BaseException, needle: str, what_to_check: str) -> None:
     error = connect_error(_wrapped(cause), "https://api.x/v2/runs/r/events/stream", DIRECT)
     assert isinstance(error, ConnectFailed)
     assert needle in error.message
     assert "--base-url" in (error.hint or "")
+    assert what_to_check in (error.hint or "")
     assert "Errno" not in error.message
 
 

@@ -53,6 +53,7 @@ def view(
     counts: Mapping[str, int] | None = None,
     height: int = HEIGHT,
     width: int = WIDTH,
+    runs: Mapping[str, ConnState] | None = None,
 ) -> Console:
     """``build_view`` printed into a recording console."""
     console = recording(width=width, height=height)
@@ -65,6 +66,7 @@ def view(
         time_format=TimeFormatter("utc"),
         height=height,
         width=width,
+        runs=runs,
     )
     console.print(renderable)
     return console
@@ -119,6 +121,14 @@ def test_several_runs_get_a_run_column() -> None:
     assert lines[5].split()[0] == "run_bbb"
     one_run = view([event(1, runId="run_aaa")], width=100).export_text().splitlines()
     assert one_run[2].split()[0] == "time"
+
+
+def test_the_run_column_stays_while_the_rows_on_screen_are_all_from_one_run() -> None:
+    followed = {r: ConnState("live", run_id=r) for r in ("run_aaa", "run_bbb")}
+    rows = [event(i, runId="run_aaa") for i in range(3)]
+    lines = view(rows, width=100, runs=followed).export_text().splitlines()
+    assert lines[2].split()[0] == "run"
+    assert [line.split()[0] for line in lines[4:7]] == ["run_aaa"] * 3
 
 
 def test_an_error_state_is_red_and_never_a_run_status() -> None:

@@ -3,6 +3,7 @@ loopback is always direct, and a CA bundle that does not exist is a clear error.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -17,7 +18,7 @@ PROXY = "http://user:secret@proxy.corp:3128"
 @pytest.fixture(autouse=True)
 def no_network_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "REQUESTS_CA_BUNDLE",
-                 "CURL_CA_BUNDLE", "SSL_CERT_FILE"):  # fmt: skip
+                 "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR"):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
         monkeypatch.delenv(name.lower(), raising=False)
 
@@ -29,6 +30,28 @@ def test_proxy_from_the_environment(monkeypatch: pytest.MonkeyPatch, variable: s
     assert way.proxy == PROXY
     assert way.proxies == {"http": PROXY, "https": PROXY}
     assert way.proxy_address == "proxy.corp:3128"  # never the credentials
+
+
+@pytest.mark.parametrize(
+    ("variables", "named"),
+    [({"HTTPS_PROXY": PROXY}, "HTTPS_PROXY"), ({"https_proxy": PROXY}, "https_proxy"),
+     ({"ALL_PROXY": PROXY}, "ALL_PROXY"), ({"all_proxy": PROXY, "HTTP_PROXY": "x"}, "all_proxy")],
+)  # fmt: skip
+def test_messages_name_the_variable_the_proxy_came_from(
+    monkeypatch: pytest.MonkeyPatch, variables: dict[str, str], named: str
+) -> None:
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    way = route("https://api.bctrl.ai/v2")
+    assert way.proxy_variable == named
+    assert way.proxy_has_credentials
+
+
+def test_a_proxy_without_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.corp:3128/@x")
+    way = route("http://api.bctrl.ai/v2")
+    assert (way.proxy_variable, way.proxy_address) == ("HTTP_PROXY", "proxy.corp:3128")
+    assert not way.proxy_has_credentials
 
 
 @pytest.mark.parametrize("no_proxy", ["api.bctrl.ai", "bctrl.ai", ".bctrl.ai", "*"])
@@ -55,6 +78,15 @@ def test_ca_bundles_each_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", first)
     monkeypatch.setenv("CURL_CA_BUNDLE", first)
     assert ca_bundles() == (("REQUESTS_CA_BUNDLE", first), ("SSL_CERT_FILE", second))
+
+
+def test_ssl_cert_dir_is_a_list_of_folders(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    bundle = str(tmp_path / "a.pem")
+    monkeypatch.setenv("SSL_CERT_FILE", bundle)
+    monkeypatch.setenv("SSL_CERT_DIR", os.pathsep.join(["/etc/one", "", "/etc/two", bundle]))
+    assert ca_bundles() == (
+        ("SSL_CERT_FILE", bundle), ("SSL_CERT_DIR", "/etc/one"), ("SSL_CERT_DIR", "/etc/two")
+    )  # fmt: skip
 
 
 def test_missing_ca_bundle_is_named(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,7 +14,7 @@ from bctrl_tail.render.view.filter import FilterBar
 from bctrl_tail.render.view.help import HelpScreen
 from bctrl_tail.render.view.rows import EventRows
 
-from .viewkit import end_run, event, failure, feed, make_app, run, screen_text
+from .viewkit import end_run, event, failure, feed, header, make_app, run, screen_text
 
 Body = Pilot[int]
 
@@ -72,7 +72,7 @@ def test_up_and_k_leave_the_newest_row_and_stop_following() -> None:
         assert not rows_of(pilot).following
         await feed(pilot, renderer, [event(i) for i in range(11, 15)])
         assert selected_name(pilot) == "event-8"  # new events do not move it
-        assert "row 8/14 (End: follow)" in screen_text(pilot.app).splitlines()[0]
+        assert "row 8/14 (End: follow)" in header(pilot.app)
 
     run(body)
 
@@ -152,12 +152,10 @@ def test_slash_filters_as_typed_enter_keeps_and_escape_clears() -> None:
         assert rows_of(pilot).has_focus
         await feed(pilot, renderer, [event(30), event(42, name="Event-2 again")])
         assert len(pilot.app.store) == 12
-        header = screen_text(pilot.app).splitlines()[0]
-        assert "filter 'EVENT-2'" in header
-        assert "12 shown" in header
+        assert "12 shown  filter 'EVENT-2'" in header(pilot.app)
         await pilot.press("slash", "escape")
         assert len(pilot.app.store) == 31
-        assert "filter" not in screen_text(pilot.app).splitlines()[0]
+        assert "filter" not in header(pilot.app)
 
     run(body)
 
@@ -167,7 +165,7 @@ def test_f_shows_only_failures_and_toggles_back() -> None:
         await feed(pilot, renderer, [event(1), failure(2), event(3), failure(4)])
         await pilot.press("f")
         assert len(pilot.app.store) == 2
-        assert "failures only" in screen_text(pilot.app).splitlines()[0]
+        assert "2 shown  failures only" in header(pilot.app)
         assert "event-1 " not in screen_text(pilot.app)
         await pilot.press("f")
         assert len(pilot.app.store) == 4
@@ -181,7 +179,7 @@ def test_space_pauses_the_display_and_counts_what_arrived_meanwhile() -> None:
         await pilot.press("space")
         await feed(pilot, renderer, [event(i) for i in range(2, 6)])
         shown = screen_text(pilot.app)
-        assert "PAUSED: 4 new" in shown.splitlines()[0]
+        assert "PAUSED: 4 new" in header(pilot.app)
         assert "event-5" not in shown
         await pilot.pause()
         footer = screen_text(pilot.app).splitlines()[-1]
@@ -218,9 +216,9 @@ def test_r_cycles_through_the_runs_when_several_are_followed() -> None:
         assert lines[2].split()[0] == "run"  # a run column
         await pilot.press("r")
         assert len(pilot.app.store) == 1
-        assert "run run_a" in screen_text(pilot.app).splitlines()[0]
+        assert "only run run_a" in header(pilot.app)
         await pilot.press("r")
-        assert "run run_b" in screen_text(pilot.app).splitlines()[0]
+        assert "only run run_b" in header(pilot.app)
         await pilot.press("r")
         assert len(pilot.app.store) == 2
 

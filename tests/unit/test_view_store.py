@@ -147,6 +147,23 @@ def test_close_leaves_the_failures_seen_as_pretty_lines() -> None:
     assert out.getvalue().count("failure seen") == 1
 
 
+def test_with_several_runs_each_failure_left_names_its_run() -> None:
+    out = io.StringIO()
+    renderer = ViewRenderer(
+        time_format="utc", console=make_console(out, color=False, is_tty=False, width=200)
+    )
+    store = Store()
+    for ev in (failure(1, runId="run_a"), event(2, runId="run_long_b"), failure(3, runId="run_b")):
+        renderer.on_event(ev)
+    renderer.flush()
+    store.add(renderer.take().entries)
+    renderer.finished(store)
+    renderer.close({})
+    lines = out.getvalue().splitlines()
+    assert lines[1].startswith("run_a      12:00:01.000Z network/network.failed")
+    assert lines[2].startswith("run_b      12:00:03.000Z network/network.failed")
+
+
 @pytest.mark.parametrize(
     "fields",
     [

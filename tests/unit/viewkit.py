@@ -99,6 +99,11 @@ def screen_text(app: ViewerApp) -> str:
     return console.export_text()
 
 
+def header(app: ViewerApp) -> str:
+    """The two header lines: the runs and their states, then what the rows show."""
+    return "\n".join(line.strip() for line in screen_text(app).splitlines()[:2])
+
+
 def screen_ansi(app: ViewerApp) -> str:
     """What the screen would write, escapes and all (for the injection tests)."""
     width, height = app.size

@@ -13,11 +13,11 @@ import asyncio
 import contextlib
 import signal
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
-from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.driver import Driver
@@ -27,19 +27,15 @@ from textual.widgets import Footer, Input, Static
 
 from bctrl_tail.errors import ExitCode
 from bctrl_tail.render import ConnState
-from bctrl_tail.render.columns import short_run
-from bctrl_tail.render.table import counts_text, state_text
 from bctrl_tail.render.view.bridge import ViewerClosed, ViewRenderer
 from bctrl_tail.render.view.detail import DetailScreen
-from bctrl_tail.render.view.filter import FilterBar
+from bctrl_tail.render.view.filter import FilterBar, FilterLine
+from bctrl_tail.render.view.header import Display, header_text
 from bctrl_tail.render.view.help import HelpScreen
+from bctrl_tail.render.view.keys import after_escape
 from bctrl_tail.render.view.rows import EventRows
 from bctrl_tail.render.view.store import KEEP, Entry, Filters, Store
 from bctrl_tail.render.view.worker import Outcome, TailThread
-from bctrl_tail.sanitize import clean
-
-DIM = Style(dim=True)
-NOTE = Style(color="yellow", bold=True)
 
 
 class Wake(Message):
@@ -59,6 +55,7 @@ class ViewerApp(App[int]):
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit_viewer", "quit"),
+        Binding("question_mark", "help", "keys"),  # early: a narrow footer still shows it
         Binding("ctrl+c", "interrupt", "interrupt", show=False, priority=True),
         Binding("ctrl+z", "suspend_process", show=False),
         Binding("slash", "open_filter", "filter"),
@@ -66,10 +63,9 @@ class ViewerApp(App[int]):
         Binding("space", "pause", "pause"),
         Binding("space", "resume", "resume"),  # the footer says what space does now
         Binding("r", "next_run", "run"),
-        Binding("question_mark", "help", "keys"),
     ]
     CSS = """
-    #header { height: 2; padding: 0 1; }
+    #header { height: 2; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     #heading { height: 1; padding: 0 1; }
     EventRows { padding: 0 1; }
     """
@@ -85,6 +81,7 @@ class ViewerApp(App[int]):
         driver_class: type[Driver] | None = None,
         keep: int = KEEP,
         ready: Callable[[], object] | None = None,
+        run_ids: Sequence[str] = (),
     ) -> None:
         super().__init__(driver_class=driver_class)
         self.renderer = renderer
@@ -92,7 +89,9 @@ class ViewerApp(App[int]):
         self.store = Store(keep)
         self.tail = tail
         self.handle_signals = handle_signals
-        self.states: dict[str, ConnState] = {}
+        # each run's latest state, in the order given (states name the run they are about)
+        self.states: dict[str, ConnState] = {r: ConnState("connecting", run_id=r) for r in run_ids}
+        self.state = ConnState("connecting")  # the latest, whichever run it is about
         self.paused = False
         self.held: deque[Entry] = deque(maxlen=KEEP)
         self.held_count = 0
@@ -112,8 +111,8 @@ class ViewerApp(App[int]):
         yield Static(id="header")
         yield Static(id="heading")
         yield self.rows
-        yield FilterBar()
-        yield Footer()
+        yield FilterLine()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.rows.focus()
@@ -147,7 +146,10 @@ class ViewerApp(App[int]):
     def take(self) -> None:
         """Take what the tail produced since the last batch."""
         batch = self.renderer.take()
-        self.states.update(batch.states)
+        for state in batch.states.values():
+            if state.run_id:
+                self.states[state.run_id] = state
+            self.state = state
         self.store.lost += batch.dropped
         if self.paused:
             self.held.extend(batch.entries)
@@ -173,38 +175,31 @@ class ViewerApp(App[int]):
             self.query_one("#heading", Static).update(heading, layout=False)
 
     def header_text(self) -> Text:
-        store = self.store
-        line = Text(no_wrap=True, overflow="ellipsis")
-        several = len(store.runs) > 1
-        line.append("runs " if several else "run ", style=DIM)
-        line.append(clean(self.run_title[:200]), style="bold")
-        for run_id, state in self.states.items():
-            line.append("  ")
-            if run_id and len(self.states) > 1:
-                line.append(short_run(clean(run_id), 12) + " ", style=DIM)
-            line.append_text(state_text(state))
-        total = store.received
-        line.append(f"  {total} event{'' if total == 1 else 's'}", style=DIM)
-        if store.let_go:
-            line.append(f" ({store.let_go} older let go)", style=DIM)
-        filters = store.filters
-        if filters:
-            line.append(f"  {len(store)} shown", style=DIM)
-        if self.paused:
-            line.append(f"  PAUSED: {self.held_count} new", style=NOTE)
-        if filters.text:
-            line.append("  filter ", style=DIM)
-            line.append(repr(clean(filters.text)), style=NOTE)
-        if filters.failures:
-            line.append("  failures only", style=NOTE)
-        if filters.run_id:
-            line.append("  run ", style=DIM)
-            line.append(clean(filters.run_id[:100]), style=NOTE)
-        if not self.rows.following and len(store):
-            line.append(f"  row {self.rows.cursor + 1}/{len(store)} (End: follow)", style=DIM)
-        return Text("\n").join([line, counts_text(store.counts)])
+        display = Display(self.paused, self.held_count, self.rows.following, self.rows.cursor)
+        return header_text(self.run_title, self.state, self.states, self.store, display)
 
     # --- keys ---
+
+    async def on_event(self, event: events.Event) -> None:
+        """Esc and a letter in one burst (a paste, a slow link, ``tmux send-keys``) reach
+        Textual as Alt and the letter; the viewer binds no Alt key, so it takes them as the
+        two keys that were typed: Esc leaves the detail or the filter, then ``q`` quits."""
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            key = after_escape(event.key)
+            if key is not None:
+                self.escape()
+                self.post_message(events.Key(key, key))
+                return
+        await super().on_event(event)
+
+    def escape(self) -> None:
+        """What Esc does wherever it is pressed, done at once (not queued like a key) so that
+        a key read with it goes where Esc led: leave the filter line (clearing it), the
+        detail or the help; on the rows Esc does nothing."""
+        if isinstance(self.focused, FilterBar):
+            self.close_filter(keep=False)
+        elif len(self.screen_stack) > 1:
+            self.pop_screen()
 
     def on_event_rows_moved(self, _: EventRows.Moved) -> None:
         self.refresh_header()
@@ -216,26 +211,35 @@ class ViewerApp(App[int]):
         {"open_filter", "failures", "next_run", "pause", "resume", "help"}
     )
 
+    NOT_WHILE_TYPED: ClassVar[frozenset[str]] = MAIN_SCREEN_ONLY | {"quit_viewer"}
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The row keys act on the main screen only; ``r`` only when there are runs to cycle."""
+        """The row keys act on the main screen only, and not while the filter is typed (the
+        footer then shows the filter's own keys); ``r`` only when there are runs to cycle."""
         if action in self.MAIN_SCREEN_ONLY and len(self.screen_stack) > 1:
+            return False
+        if action in self.NOT_WHILE_TYPED and isinstance(self.focused, FilterBar):
             return False
         if action in ("pause", "resume"):
             return self.paused == (action == "resume")
         return not (action == "next_run" and len(self.store.runs) < 2)
 
     def action_open_filter(self) -> None:
-        bar = self.query_one(FilterBar)
-        bar.value = self.store.filters.text
-        bar.open()
+        self.query_one(FilterLine).open(self.store.filters.text)
 
     def on_input_changed(self, message: Input.Changed) -> None:
-        self._set_filters(text=message.value)
+        if self.query_one(FilterLine).is_open:  # not a change that came after it was left
+            self._set_filters(text=message.value)
 
     def on_filter_bar_done(self, message: FilterBar.Done) -> None:
-        if not message.keep:
+        self.close_filter(keep=message.keep)
+
+    def close_filter(self, *, keep: bool) -> None:
+        """Hide the filter line, keeping the filter (Enter) or clearing it (Esc)."""
+        self.query_one(FilterLine).close()
+        if not keep:
             self._set_filters(text="")
-        self.rows.focus()
+        self.screen.set_focus(self.rows)  # at once: a key that follows goes to the rows
 
     def action_failures(self) -> None:
         self._set_filters(failures=not self.store.filters.failures)

@@ -168,8 +168,11 @@ class ViewRenderer:
         if seen > kept:
             note += f", the last {kept}"
         console.print(Text(note + ":", style=DIM))
-        pretty = PrettyRenderer(
-            console, time_format=self.formatter.time_format, formatter=self.formatter
+        pretty = PrettyRenderer(  # with several runs, each line names its run
+            console,
+            time_format=self.formatter.time_format,
+            formatter=self.formatter,
+            run_ids=list(store.runs),
         )
         for entry in store.failures:
             console.print(pretty.line(parse_entry(entry)), soft_wrap=True)

@@ -76,7 +76,7 @@ class DetailScreen(Screen[None]):
         JSONHighlighter().highlight(body)
         with VerticalScroll(id="json"):
             yield Static(body, id="body")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#json").focus()

@@ -1,4 +1,9 @@
-"""``?``: the keys, on a screen of their own (Esc or ``?`` closes it; ``q`` still quits)."""
+"""``?``: the keys, on a screen of their own (Esc or ``?`` closes it; ``q`` still quits).
+
+The list scrolls (arrows, PgUp PgDn, Home End) when the terminal is too small to show it
+whole, so every key stays reachable on a 40x10 terminal; how to close and scroll it is written
+on its border, so it stays in view.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,9 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 KEYS: tuple[tuple[str, str], ...] = (
     ("q", "quit (exit 0, or the run's exit code once it ended)"),
@@ -28,6 +33,8 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("Ctrl-Z", "suspend (fg brings it back)"),
 )
 
+CLOSE = "Esc closes · ↑ ↓ PgUp PgDn scroll"
+
 
 def keys_table() -> Table:
     table = Table(box=None, show_header=False, padding=(0, 2, 0, 0))
@@ -41,18 +48,24 @@ def keys_table() -> Table:
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,question_mark", "app.pop_screen", "close"),
+        Binding("q", "app.quit_viewer", "quit"),  # a modal screen cuts off the app's keys
     ]
 
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > Vertical {
+    HelpScreen > VerticalScroll {
         width: 92; max-width: 100%; height: auto; max-height: 100%;
-        border: round $accent; padding: 1 2; background: $surface;
+        border: round $accent; border-title-style: bold; border-subtitle-color: $text-muted;
+        padding: 0 1; background: $surface; scrollbar-size-vertical: 1;
     }
     """
 
     def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(Text("keys", style="bold"))
+        with VerticalScroll(id="help-keys") as keys:
+            keys.border_title = "keys"
+            keys.border_subtitle = CLOSE  # on the border: in view however far it is scrolled
             yield Static(keys_table())
-            yield Static(Text("Esc or ? closes this", style="dim"))
+        yield Footer(compact=True)  # this screen's keys, not those of the rows behind it
+
+    def on_mount(self) -> None:
+        self.query_one("#help-keys").focus()  # so that the arrows scroll the list

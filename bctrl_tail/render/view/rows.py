@@ -174,6 +174,8 @@ class EventRows(ScrollView, can_focus=True):
         index = self.scroll_offset.y + y
         width = self.scrollable_content_region.width or self.size.width
         if index >= len(self.store):
+            if index == 0:
+                return self._empty_line(width)
             return Strip.blank(width, self.rich_style)
         entry = self.store.row(index)
         lay = self.current_layout()
@@ -184,6 +186,30 @@ class EventRows(ScrollView, can_focus=True):
             strip = self._render_row(entry, lay, width, selected)
             self._cache[key] = strip
         return strip
+
+    def _empty_line(self, width: int) -> Strip:
+        """Why there are no rows: nothing arrived yet, or the filters hide every event."""
+        store = self.store
+        filters = store.filters
+        if filters:
+            hints = [
+                hint
+                for on, hint in (
+                    (filters.text, "/ then Esc clears the filter"),
+                    (filters.failures, "f shows all events"),
+                    (filters.run_id, "r shows the next run"),
+                )
+                if on
+            ]
+            note = "no event matches (" + ", ".join(hints) + ")"
+        elif store.received:
+            note = ""
+        else:
+            note = "waiting for events…"
+        text = Text(note, style=Style(dim=True), no_wrap=True, overflow="ellipsis")
+        text.truncate(width, pad=True)
+        text.stylize_before(self.rich_style)
+        return Strip(list(text.render(self.app.console)), width)
 
     def _render_row(self, entry: Entry, lay: Layout, width: int, selected: bool) -> Strip:
         event = parse_entry(entry)

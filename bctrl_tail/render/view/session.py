@@ -10,6 +10,7 @@ SIGTERM, so ``run.follow`` reports every way out the same in every mode.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from bctrl_tail import interrupts
@@ -42,7 +43,9 @@ def stdout_driver() -> type[Driver] | None:
     return StdoutDriver
 
 
-def drive(renderer: object, tail: Tail, *, title: str, color: bool) -> int:
+def drive(
+    renderer: object, tail: Tail, *, title: str, color: bool, run_ids: Sequence[str] = ()
+) -> int:
     """Run the viewer until it closes; return the exit code or raise what ended the tail.
 
     The tail's thread starts first, so events are read while Textual loads and the screen
@@ -62,6 +65,7 @@ def drive(renderer: object, tail: Tail, *, title: str, color: bool) -> int:
             tail=thread,
             driver_class=stdout_driver(),
             ready=collector.freeze,
+            run_ids=run_ids,
         )
         try:
             code = app.run()

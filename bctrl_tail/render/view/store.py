@@ -47,7 +47,7 @@ def parse_entry(entry: Entry) -> RunEvent:
         data = None
     if not isinstance(data, dict):
         data = {"data": entry.text}
-    return RunEvent(str(data.get("id", "")), data, entry.text)
+    return RunEvent(str(data.get("id", "")), data, entry.run_id, entry.text)
 
 
 @dataclass(frozen=True, slots=True)
