@@ -33,7 +33,7 @@ from bctrl_tail.errors import (
     TailError,
     TimedOut,
 )
-from bctrl_tail.events import RunEnded
+from bctrl_tail.events import RunEnded, RunEvent
 from bctrl_tail.flow import Flow, Step, end_line
 from bctrl_tail.followed import Followed
 from bctrl_tail.render import ConnState, Renderer
@@ -293,13 +293,13 @@ class Tail:
         limit = self.config.max_events
         events = step.events
         if limit is None or stats.shown + len(events) < limit:  # no stop in this batch
-            for event in events:
-                on_event(event)
-            stats.shown += len(events)
-            last = next((event.id for event in reversed(events) if event.id), None)
-            if last:  # only the last id of the batch matters to the counters and the file
-                run.last_id = stats.last_id = last
-                self.cursor_file.update(run.run_id, last)
+            done = 0
+            try:
+                for event in events:
+                    on_event(event)
+                    done += 1
+            finally:  # counted once per batch, and exactly even if Ctrl-C cut it short
+                self._count(run, events[:done] if done < len(events) else events)
             return None
         update = self.cursor_file.update
         run_id = run.run_id
@@ -320,6 +320,15 @@ class Tail:
                 self.reporter.info(f"stopping after {stats.shown} {noun} (--max-events)")
                 return ExitCode.OK
         return None
+
+    def _count(self, run: Followed, shown: list[RunEvent]) -> None:
+        """Events rendered: the counts, and the last id for the summary and the cursor file
+        (only the last of a batch matters to them)."""
+        self.stats.shown += len(shown)
+        last = next((event.id for event in reversed(shown) if event.id), None)
+        if last:
+            run.last_id = self.stats.last_id = last
+            self.cursor_file.update(run.run_id, last)
 
     def _write_raw(self, run: Followed, blocks: list[bytes]) -> None:
         """Raw output: the blocks as received; with several runs, an SSE comment line
