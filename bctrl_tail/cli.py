@@ -31,7 +31,8 @@ Exit codes:
 0  every run ended; -n/--until reached    4    no API key; HTTP 401 or 403
 1  gave up, or an unexpected answer       5    HTTP 404: no such run
 2  usage error                            6    --until: every run ended first
-3  --exit-status: a run did not succeed   124  --timeout    130  Ctrl-C
+3  --exit-status: a run did not succeed   124  --timeout
+                                          130  Ctrl-C    143  SIGTERM
 """
 
 COMPLETION = "Shell completion"

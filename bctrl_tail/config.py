@@ -249,7 +249,7 @@ def build_config(
         if value is not None and not 0 < value <= MAX_SECONDS:  # also refuses nan and inf
             most = "" if option == "--demo-speed" else " seconds (366 days)"
             raise UsageError(
-                f"invalid {option} {value}: must be above 0 and at most {MAX_SECONDS:.0f}{most}"
+                f"invalid {option} {value:g}: must be above 0 and at most {MAX_SECONDS:.0f}{most}"
             )
     if opts.demo_speed != 1.0 and not opts.demo:
         raise UsageError("--demo-speed only applies with --demo")

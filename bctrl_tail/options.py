@@ -116,7 +116,8 @@ class Options:
         "--base-url",
         metavar="URL",
         panel=SOURCE,
-        help="API base (BCTRL_BASE_URL; default https://api.bctrl.ai).",
+        help="API base; not given: BCTRL_BASE_URL, else BCTRL_API_URL (the bctrl CLI's, "
+        "without its /v1), else https://api.bctrl.ai.",
     )
     allow_http: bool = _flag(
         "--allow-http",
@@ -165,7 +166,7 @@ class Options:
         "--category",
         metavar="CAT",
         panel=FILTERS,
-        help="Server filter by category (repeatable): " + " ".join(CATEGORIES) + ".",
+        help="Server filter by category (repeatable, comma lists): " + " ".join(CATEGORIES) + ".",
         values=CATEGORIES,
     )
     connection_id: str | None = _option(
@@ -208,7 +209,8 @@ class Options:
         "--color",
         metavar="WHEN",
         panel=OUTPUT,
-        help="auto, always or never (default auto).",
+        help="auto, always or never (default auto). Not given: NO_COLOR turns colour off, "
+        "FORCE_COLOR on; NO_COLOR wins when both are set.",
         values=COLORS,
     )
     time_format: str = _option(

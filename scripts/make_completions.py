@@ -1,7 +1,8 @@
 """Regenerate completions/ from the app: `python scripts/make_completions.py` (--check to verify).
 
-The scripts are Typer's own, for the console script `bctrl-tail`; each asks the installed
-program for candidates at TAB time, so option values (categories, output modes…) stay current.
+The scripts are Typer's own (zsh's made to work from fpath as well as sourced), for the
+console script `bctrl-tail`; each asks the installed program for candidates at TAB time, so
+option values (categories, output modes…) stay current.
 """
 
 from __future__ import annotations
@@ -21,15 +22,31 @@ FILES = {
 }
 OUT = Path(__file__).resolve().parents[1] / "completions"
 
+# Typer's zsh script only registers its function with compdef, which is right when the file
+# is sourced; autoloaded from a folder on fpath (as `_bctrl-tail`), the file is the completion
+# function itself, and the first TAB would only register it and complete nothing. Click's own
+# zsh script tells the two apart the same way.
+ZSH_REGISTER = "compdef _bctrl_tail_completion bctrl-tail"
+ZSH_EITHER_WAY = """\
+if [[ $zsh_eval_context[-1] == loadautofunc ]]; then
+  # autoloaded from fpath as _bctrl-tail: complete now
+  _bctrl_tail_completion "$@"
+else
+  # sourced: register the function for the next TAB
+  compdef _bctrl_tail_completion bctrl-tail
+fi"""
+
+
+def script(shell: str) -> str:
+    text = get_completion_script(prog_name=PROG, complete_var=COMPLETE_VAR, shell=shell).strip()
+    if shell == "zsh":
+        assert text.endswith(ZSH_REGISTER), "Typer's zsh script changed: review ZSH_EITHER_WAY"
+        text = text.removesuffix(ZSH_REGISTER) + ZSH_EITHER_WAY
+    return text + "\n"
+
 
 def scripts() -> dict[Path, str]:
-    return {
-        OUT / name: get_completion_script(
-            prog_name=PROG, complete_var=COMPLETE_VAR, shell=shell
-        ).strip()
-        + "\n"
-        for shell, name in FILES.items()
-    }
+    return {OUT / name: script(shell) for shell, name in FILES.items()}
 
 
 def main(argv: list[str]) -> int:

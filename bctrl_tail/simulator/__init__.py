@@ -20,7 +20,7 @@ Example::
 from __future__ import annotations
 
 from bctrl_tail.simulator.model import Headers, RecordedRequest, Response, Run
-from bctrl_tail.simulator.replay import ReplayError, load_replay
+from bctrl_tail.simulator.replay import ReplayError, load_replay, load_replays
 from bctrl_tail.simulator.scenarios import demo_run, demo_runs, generated_run, generated_runs
 from bctrl_tail.simulator.server import Simulator
 
@@ -36,4 +36,5 @@ __all__ = [
     "generated_run",
     "generated_runs",
     "load_replay",
+    "load_replays",
 ]

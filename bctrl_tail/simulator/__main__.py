@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import errno
 import ipaddress
+import math
 import os
 import shlex
 import signal
@@ -15,7 +16,7 @@ from types import FrameType
 
 from bctrl_tail import __version__
 from bctrl_tail.simulator.model import Response, Run
-from bctrl_tail.simulator.replay import ReplayError, load_replay
+from bctrl_tail.simulator.replay import ReplayError, load_replays
 from bctrl_tail.simulator.scenarios import demo_runs, generated_runs
 from bctrl_tail.simulator.server import Simulator
 
@@ -24,13 +25,19 @@ KEY_ENV = "BCTRL_SIMULATOR_KEY"
 MAX_TAIL_LINES = 4  # more runs: only the one command that tails them all
 
 
-def _number(text: str, kind: type[float] | type[int], minimum: float) -> float:
+def _number(
+    text: str, kind: type[float] | type[int], minimum: float, strict: bool = False
+) -> float:
+    """``text`` as a number of ``kind`` that is at least ``minimum`` (above it when ``strict``),
+    with one message per bound whichever side of it the value is."""
     try:
         value = kind(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < minimum or value != value:  # also rejects NaN
-        raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {text!r}")
+        expected = "a whole number" if kind is int else "a number"
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+    bound = "greater than" if strict else "at least"
+    if value != value or value < minimum or (strict and value == minimum):  # NaN too
+        raise argparse.ArgumentTypeError(f"must be {bound} {minimum:g}, got {text!r}")
     return value
 
 
@@ -43,18 +50,15 @@ def _int(minimum: int) -> Callable[[str], int]:
 
 def _float(minimum: float, strict: bool = False) -> Callable[[str], float]:
     def parse(text: str) -> float:
-        value = _number(text, float, minimum)
-        if strict and value <= minimum:
-            raise argparse.ArgumentTypeError(f"must be greater than {minimum}, got {text!r}")
-        return value
+        return _number(text, float, minimum, strict)
 
     return parse
 
 
 def _bounded(minimum: int, maximum: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
-        value = int(_number(text, int, minimum))
-        if value > maximum:
+        value = int(_number(text, int, -math.inf))  # one message for either bound
+        if not minimum <= value <= maximum:
             raise argparse.ArgumentTypeError(f"must be {minimum}-{maximum}, got {text!r}")
         return value
 
@@ -75,9 +79,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="FILE.jsonl",
-        help="also serve a run recorded with `bctrl-tail -o jsonl` (repeatable)",
+        help="also serve the runs recorded with `bctrl-tail -o jsonl`: one per runId, events"
+        " without one as a run named after the file (repeatable)",
     )
-    add("--run-id", help="run id for the one --replay run (default: its events' runId)")
+    add(
+        "--run-id",
+        help="with one --replay: the run id of its events without a runId, or of the whole"
+        " recording when it holds one run",
+    )
     add(
         "--rate",
         type=_float(0, True),
@@ -110,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_float(0, True),
         default=1.0,
         metavar="FACTOR",
-        help="play the runs FACTOR times faster (default 1)",
+        help="play the demo and --replay runs FACTOR times faster (default 1)",
     )
     add("--no-demo", action="store_true", help="do not serve the demo runs")
     add(
@@ -201,11 +210,11 @@ def build_runs(args: argparse.Namespace, parser: argparse.ArgumentParser) -> lis
         interval = 1.0 / args.rate if args.rate else 0.0
         runs += generated_runs(args.generate, args.events, interval=interval)
     for path in args.replay:
-        run = load_replay(path, args.run_id, rate=args.rate, end_status=args.end_status)
-        run.speed = args.speed
-        if run.run_id in {r.run_id for r in runs}:
-            print(f"{PROG}: note: {path} replaces run {run.run_id}", file=sys.stderr)
-        runs.append(run)
+        for run in load_replays(path, args.run_id, rate=args.rate, end_status=args.end_status):
+            run.speed = args.speed
+            if run.run_id in {r.run_id for r in runs}:
+                print(f"{PROG}: note: {path} replaces run {run.run_id}", file=sys.stderr)
+            runs.append(run)
     if not runs:
         parser.error("nothing to serve: --no-demo without --replay or --generate")
     runs = list({run.run_id: run for run in runs}.values())  # a later run replaces its id
@@ -297,7 +306,7 @@ def _main(argv: Sequence[str] | None) -> int:
         reason = "address already in use" if exc.errno == errno.EADDRINUSE else exc.strerror
         print(f"{PROG}: error: cannot listen on {args.host}:{args.port}: {reason}", file=sys.stderr)
         return 1
-    if not _is_loopback(args.host) and not args.quiet:
+    if not _is_loopback(args.host):  # said even with -q: it is about who can reach it
         print(
             f"{PROG}: warning: listening on {args.host}: other machines can reach this "
             "simulator (use --host 127.0.0.1 to keep it to this one)",

@@ -52,6 +52,8 @@ class Run:
     gate: threading.Event | None = None  # after the first event, wait for the gate to be set
     content_type: str = "text/event-stream; charset=utf-8"
     speed: float = 1.0  # divides delays, interval and heartbeat
+    # add "time" (when it was due) to events that carry no time; False: send them as they are
+    stamp_times: bool = True
     hold_open: bool = False  # end_status None: keep the response open (heartbeats) until stop
     # The keys that may see this run (others that the simulator knows get 403); None: any key
     # the simulator accepts. These keys are accepted by the simulator as well.

@@ -70,6 +70,65 @@ def paced_delays(events: list[JSONObject], max_gap: float = MAX_GAP_SECONDS) -> 
     return delays
 
 
+def _run_key(event: JSONObject) -> str | None:
+    run_id = event.get("runId")
+    return run_id if isinstance(run_id, str) and run_id else None
+
+
+def split_runs(
+    events: list[JSONObject], default_id: str, run_id: str | None = None
+) -> dict[str, list[JSONObject]]:
+    """The events of each run, in file order, keyed by run id in order of first appearance.
+
+    A recording of one run (at most one distinct ``runId``) is one run: named ``run_id``, else
+    its ``runId``, else ``default_id``. A recording of several runs (what ``bctrl-tail A B -o
+    jsonl`` writes) is one run per ``runId``; events without one form a run named ``run_id``,
+    else ``default_id``.
+    """
+    ids = list(dict.fromkeys(key for key in map(_run_key, events) if key is not None))
+    if len(ids) <= 1:
+        return {run_id or (ids[0] if ids else default_id): events}
+    runs: dict[str, list[JSONObject]] = {}
+    for event in events:
+        runs.setdefault(_run_key(event) or run_id or default_id, []).append(event)
+    return runs
+
+
+def load_replays(
+    path: str | Path,
+    run_id: str | None = None,
+    *,
+    rate: float | None = None,
+    end_status: str | None = "completed",
+) -> list[Run]:
+    """The runs that replay the JSONL recording at ``path``, one per ``runId`` (see
+    :func:`split_runs`; the file stem names events without one).
+
+    Each run is paced by its own events' recorded times (each gap capped at 5 s) unless
+    ``rate`` (events per second) is given. Events are served exactly as recorded: one without
+    a time gets none added. Raises :class:`ReplayError` (a ValueError) naming the file and
+    line of a malformed line, or when ``run_id`` would name nothing.
+    """
+    if rate is not None and rate <= 0:
+        raise ReplayError(f"rate must be positive, got {rate}")
+    events = read_events(path)
+    groups = split_runs(events, Path(path).stem, run_id)
+    if run_id is not None and run_id not in groups:
+        raise ReplayError(
+            f"{path}: --run-id names the events without a runId, and this recording of "
+            f"{len(groups)} runs has none (its runs: {', '.join(groups)})"
+        )
+    if rate is not None:
+        return [
+            Run(name, own, end_status=end_status, interval=1.0 / rate, stamp_times=False)
+            for name, own in groups.items()
+        ]
+    return [
+        Run(name, own, end_status=end_status, delays=paced_delays(own), stamp_times=False)
+        for name, own in groups.items()
+    ]
+
+
 def load_replay(
     path: str | Path,
     run_id: str | None = None,
@@ -77,19 +136,10 @@ def load_replay(
     rate: float | None = None,
     end_status: str | None = "completed",
 ) -> Run:
-    """A Run that replays the JSONL recording at ``path``.
-
-    The run id is ``run_id``, else the first ``runId`` in the events, else the file stem. The
-    pace follows the recorded times (each gap capped at 5 s) unless ``rate`` (events per second)
-    is given. Events are served as recorded (``time`` is only added to events without any time).
-    Raises :class:`ReplayError` (a ValueError) naming the file and line of a malformed line.
-    """
-    if rate is not None and rate <= 0:
-        raise ReplayError(f"rate must be positive, got {rate}")
-    events = read_events(path)
-    if run_id is None:
-        ids = (e.get("runId") for e in events)
-        run_id = next((i for i in ids if isinstance(i, str) and i), None) or Path(path).stem
-    if rate is not None:
-        return Run(run_id, events, end_status=end_status, interval=1.0 / rate)
-    return Run(run_id, events, end_status=end_status, delays=paced_delays(events))
+    """The one run a recording of one run replays (see :func:`load_replays`); a recording of
+    several runs is a :class:`ReplayError` rather than a silent merge."""
+    runs = load_replays(path, run_id, rate=rate, end_status=end_status)
+    if len(runs) != 1:
+        names = ", ".join(run.run_id for run in runs)
+        raise ReplayError(f"{path}: holds {len(runs)} runs ({names}); use load_replays")
+    return runs[0]

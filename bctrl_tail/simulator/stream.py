@@ -53,7 +53,8 @@ class RunState:
     start plus the delays before it, whoever asks and however often. A new connection to a
     live run catches up at once with what is already due and continues at the run's pace; a
     run whose last event is due is served whole at once. Times stamped on events that carry
-    none are the times they were due, so they never go backwards between connections.
+    none (unless ``Run.stamp_times`` is off, as for replays) are the times they were due, so
+    they never go backwards between connections.
 
     A frame is built once so that a re-sent event is byte for byte the same and
     ``drop_at_bytes`` offsets stay meaningful.
@@ -100,7 +101,7 @@ class RunState:
         if cached is not None:
             return cached
         event = self.run.events[index]
-        if not any(key in event for key in _TIME_KEYS):
+        if self.run.stamp_times and not any(key in event for key in _TIME_KEYS):
             event = {**event, "time": self._stamp(index)}
         head = b"event: run.event\n"
         if event.get("id") is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -104,3 +105,59 @@ def test_show_and_install_completion_for_bash(tmp_path: Path) -> None:
     installed = in_bash(f"{command} --install-completion", env)
     assert installed.returncode == 0, installed.stderr
     assert "bctrl-tail" in (tmp_path / ".bashrc").read_text()
+
+
+# Each committed script loaded the way the README says, in a real interactive shell: bash
+# through bash-completion's per-user folder (or `source`), zsh from a folder on fpath (or
+# `source`), fish from its per-user folder. The first TAB must complete.
+BASH_COMPLETION = Path("/usr/share/bash-completion/bash_completion")
+SHELLS = {
+    "bash-completion folder": (
+        "bash",
+        ".local/share/bash-completion/completions/bctrl-tail",
+        "bctrl-tail.bash",
+        f". {BASH_COMPLETION}\n",
+    ),
+    "bash source": ("bash", "c/bctrl-tail.bash", "bctrl-tail.bash", ". ~/c/bctrl-tail.bash\n"),
+    "zsh fpath": (
+        "zsh",
+        ".zfunc/_bctrl-tail",
+        "_bctrl-tail",
+        "fpath=(~/.zfunc $fpath)\nautoload -Uz compinit && compinit -u\n",
+    ),
+    "zsh source": (
+        "zsh",
+        "c/_bctrl-tail",
+        "_bctrl-tail",
+        "autoload -Uz compinit && compinit -u\nsource ~/c/_bctrl-tail\n",
+    ),
+    "fish folder": ("fish", ".config/fish/completions/bctrl-tail.fish", "bctrl-tail.fish", ""),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", SHELLS)
+def test_the_scripts_complete_where_the_readme_puts_them(case: str, tmp_path: Path) -> None:
+    import pexpect
+
+    shell, place, name, rc = SHELLS[case]
+    if shutil.which(shell) is None or (case.startswith("bash-") and not BASH_COMPLETION.exists()):
+        pytest.skip(f"{shell} (or bash-completion) is not installed")
+    target = tmp_path / place
+    target.parent.mkdir(parents=True)
+    shutil.copy(REPO / "completions" / name, target)
+    rc_file = {"bash": ".bashrc", "zsh": ".zshrc", "fish": ".config/fish/config.fish"}[shell]
+    (tmp_path / rc_file).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / rc_file).write_text(rc)
+    env = child_env({"HOME": str(tmp_path), "TERM": "xterm"})
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "BASH_COMPLETION_USER_DIR", "ZDOTDIR"):
+        env.pop(name, None)
+    child = pexpect.spawn(shell, ["-i"], env=env, cwd=str(tmp_path), encoding="utf-8",
+                          timeout=20, dimensions=(30, 150))  # fmt: skip
+    try:
+        child.sendline("echo READY")
+        child.expect("READY\r?\n")
+        child.send("bctrl-tail --category capt\t")
+        child.expect("captcha")  # completed on the first TAB
+    finally:
+        child.close(force=True)

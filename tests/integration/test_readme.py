@@ -154,3 +154,18 @@ def test_viewer_key_table_matches_the_help_list() -> None:
     documented = set().union(*(key_words(key) for key in rows if key not in ("key", "---")))
     listed = set().union(*(key_words(key) for key, _ in KEYS))
     assert documented == listed
+
+
+def test_simulator_section_names_every_option() -> None:
+    from bctrl_tail.simulator.__main__ import build_parser
+
+    section = README.split("## The simulator", 1)[1].split("\n## ", 1)[0]
+    names = [
+        name
+        for action in build_parser()._actions
+        for name in action.option_strings
+        if name.startswith("--") and name != "--help"
+    ]
+    assert "--replay" in names
+    missing = [name for name in names if f"`{name}" not in section]
+    assert not missing

@@ -77,7 +77,7 @@ def test_api_key_option_wins_over_environment(sim: Simulator) -> None:
         (["--time-format", "mars"], "--time-format"),
         (["-n", "0"], "--max-events"),
         (["--max-retries", "-1"], "--max-retries"),
-        (["--timeout", "0"], "--timeout"),
+        (["--timeout", "0"], "invalid --timeout 0: must be above 0"),  # as typed, not 0.0
         (["--idle-timeout", "-5"], "--idle-timeout"),
         (["--timeout", "1e20"], "at most 31622400 seconds (366 days)"),
         (["--cursor", ""], "empty value for --cursor"),

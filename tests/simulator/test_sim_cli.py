@@ -19,6 +19,7 @@ import pytest
 import requests
 
 from bctrl_tail.simulator.__main__ import build_parser
+from tests.support import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 URL = re.compile(r"http://127\.0\.0\.1:(\d+)")
@@ -255,3 +256,58 @@ def test_generate_serves_n_runs(start: Callable[..., Proc]) -> None:
     assert status == 200 and text.count("event: run.event\n") == 7
     proc.popen.send_signal(signal.SIGTERM)
     assert proc.finish()[0] == 0
+
+
+def test_replay_of_several_runs_serves_one_run_per_run_id(
+    start: Callable[..., Proc], tmp_path: Path
+) -> None:
+    """The several-runs recipe's events.jsonl (runs interleaved, each event with its runId)
+    replays as one run per runId, each in file order and byte for byte as recorded; events
+    without a runId are a run named after the file, and get no time added."""
+    live = start("--port", "0", "--speed", "1000", "-q")
+    recorded = run_cli("run_demo", "run_demo_failed", "--base-url", live.base_url(), "-o", "jsonl")
+    assert recorded.code == 0, recorded.stderr
+    orphan = {"id": "note_1", "type": "console.message", "message": "no run id"}
+    recording = tmp_path / "events.jsonl"
+    orphan_line = json.dumps(orphan, separators=(",", ":"))
+    recording.write_text(recorded.stdout + orphan_line + "\n", encoding="utf-8")
+    expected: dict[str, list[str]] = {}
+    for line in recording.read_text(encoding="utf-8").splitlines():
+        expected.setdefault(json.loads(line).get("runId", "events"), []).append(line)
+    assert sorted(expected) == ["events", "run_demo", "run_demo_failed"]
+
+    replay = start("--port", "0", "--no-demo", "--replay", str(recording), "--speed", "1000")
+    url = replay.base_url()
+    for run_id, lines in expected.items():  # listed in the order they first appear
+        assert replay.read_until(rf"^  {run_id}\s+{len(lines)} events, ends completed$")
+    assert replay.read_until("^tail them all at once with:")
+    assert replay.next_line() == (
+        f"  BCTRL_API_KEY=anything bctrl-tail --base-url {url} {' '.join(expected)}"
+    )
+    for run_id, lines in expected.items():
+        served = run_cli(run_id, "--base-url", url, "-o", "jsonl")
+        assert served.code == 0, served.stderr
+        assert served.lines == lines  # in file order, as recorded: nothing merged or stamped
+    assert "time" not in json.loads(expected["events"][0])
+    replay.popen.send_signal(signal.SIGTERM)
+    assert replay.finish()[0] == 0
+
+
+def test_a_bound_is_said_the_same_way_from_either_side(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """--rate -5 and --rate 0 break the same rule, so they get the same sentence."""
+    from bctrl_tail.simulator.__main__ import main
+
+    said = {}
+    for args in (["--rate", "-5"], ["--rate", "0"], ["--port", "-1"], ["--port", "70000"]):
+        with pytest.raises(SystemExit):
+            main(args)
+        said[args[1]] = capsys.readouterr().err.strip().splitlines()[-1]
+    assert (
+        said["-5"]
+        == "bctrl-tail-simulator: error: argument --rate: must be greater than 0, got '-5'"
+    )
+    assert said["0"] == said["-5"].replace("'-5'", "'0'")
+    assert said["-1"].endswith("--port: must be 0-65535, got '-1'")
+    assert said["70000"] == said["-1"].replace("'-1'", "'70000'")

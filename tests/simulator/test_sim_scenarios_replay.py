@@ -12,7 +12,15 @@ from typing import Any
 import pytest
 
 from bctrl_tail.events import CATEGORIES, category_of_type
-from bctrl_tail.simulator import ReplayError, Run, Simulator, demo_run, demo_runs, load_replay
+from bctrl_tail.simulator import (
+    ReplayError,
+    Run,
+    Simulator,
+    demo_run,
+    demo_runs,
+    load_replay,
+    load_replays,
+)
 
 Raw = Callable[..., Any]
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -188,3 +196,47 @@ def test_replay_refuses_an_id_that_would_break_sse_framing(tmp_path: Path) -> No
     bad.write_text('{"id":"e1","type":"a"}\n{"id":"e2\\ndata: injected","type":"b"}\n')
     with pytest.raises(ReplayError, match=f"{bad}:2"):
         load_replay(bad)
+
+
+def test_replay_splits_a_recording_of_several_runs(tmp_path: Path) -> None:
+    lines = [
+        record(1, 0, runId="run_a"),
+        record(2, 1, runId="run_b"),
+        json.dumps({"id": "n1", "type": "x"}),
+        record(3, 3, runId="run_a"),
+        record(4, 4, runId="run_b"),
+    ]
+    path = write_lines(tmp_path / "batch.jsonl", lines)
+    runs = load_replays(path)
+    assert [run.run_id for run in runs] == ["run_a", "run_b", "batch"]  # first appearance
+    assert [[e["id"] for e in run.events] for run in runs] == [
+        ["evt_1", "evt_3"],
+        ["evt_2", "evt_4"],
+        ["n1"],
+    ]
+    assert runs[0].delays == pytest.approx([0.0, 3.0])  # each paced by its own times
+    assert [run.run_id for run in load_replays(path, "loose")] == ["run_a", "run_b", "loose"]
+    with pytest.raises(ReplayError, match="holds 3 runs"):
+        load_replay(path)
+    with pytest.raises(ReplayError, match=r"--run-id .* runs: run_a, run_b"):
+        load_replays(write_lines(tmp_path / "two.jsonl", [lines[0], lines[1]]), "x")
+
+
+def test_replay_of_one_run_keeps_its_events_without_a_run_id(tmp_path: Path) -> None:
+    lines = [record(1, 0), json.dumps({"id": "n1", "type": "x"}), record(2, 1)]
+    path = write_lines(tmp_path / "one.jsonl", lines)
+    (run,) = load_replays(path)
+    assert run.run_id == "run_rec" and [e["id"] for e in run.events] == ["evt_1", "n1", "evt_2"]
+    assert [run.run_id for run in load_replays(path, "renamed")] == ["renamed"]
+
+
+def test_replay_serves_events_without_a_time_as_recorded(tmp_path: Path, raw: Raw) -> None:
+    line = json.dumps({"id": "a", "type": "x", "runId": "run_plain"})
+    run = load_replay(write_lines(tmp_path / "plain.jsonl", [line]))
+    with Simulator() as sim:
+        sim.add_run(run)
+        sim.add_run(Run("run_made", [{"id": "a", "type": "x"}]))
+        replayed = raw(sim.base_url, "/v2/runs/run_plain/events/stream")
+        made = raw(sim.base_url, "/v2/runs/run_made/events/stream")
+    assert [json.loads(f["data"]) for f in replayed.events()] == [json.loads(line)]
+    assert "time" in json.loads(made.events()[0]["data"])  # a built run is still stamped
