@@ -183,9 +183,10 @@ class Connection:
         """Everything handed over since the last take, in order (the tail loop's side).
 
         ``_waiting`` is lowered first: whatever the reader appends from then on puts the
-        connection in the inbox again, so nothing is left behind. Bytes appended between the
-        count and the slice are taken but counted at the next take (there is one, for the
-        same reason): the reader may wait a little early, never too late."""
+        connection in the inbox again, so nothing is left behind. Items appended after the
+        byte count is read but before the list is measured are taken now and counted at the
+        next take (there is one, for the same reason): the reader may wait a little early,
+        never too late."""
         self._waiting = False
         put = self._put_bytes
         buffer = self._buffer
