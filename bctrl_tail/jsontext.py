@@ -20,6 +20,12 @@ _COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan
 # digits to "0", anything else to ".": a 19-digit run may be an integer orjson cannot hold
 _DIGITS = bytes(48 if 48 <= byte <= 57 else 46 for byte in range(256))
 _LONG_NUMBER = b"0" * 19
+# Every 6th byte: a run of 19 digits always covers 3 of them in a row, a run of 12 or fewer
+# never does. So a text is often cleared by looking at a sixth of its bytes (digit-dense
+# text, timestamps say, passes this first look and gets the full one: 0.6k fewer instructions
+# per event on the bench's events, which have both).
+_STRIDE = 6
+_MAYBE_LONG = b"0" * 3
 
 
 def _reject_constant(name: str) -> Any:
@@ -36,7 +42,12 @@ def _finite(text: str) -> float:
 def parse(text: str) -> Any:
     """The value of ``text``, or None when it is not strict JSON."""
     raw = text.encode("utf-8", "surrogatepass")
-    if _LONG_NUMBER not in raw.translate(_DIGITS):
+    # find, not ``in``: ``bytes in bytes`` first tries the operand as an int and formats a
+    # TypeError it then discards, which costs more than the search itself
+    if (
+        raw[::_STRIDE].translate(_DIGITS).find(_MAYBE_LONG) < 0
+        or raw.translate(_DIGITS).find(_LONG_NUMBER) < 0
+    ):
         try:
             return orjson.loads(raw)
         except orjson.JSONDecodeError:
