@@ -310,22 +310,17 @@ def test_pretty_survives_any_stream(
     check_all(runs, order, options, width, time_format, (check_pretty,))
 
 
+@pytest.mark.parametrize("check", [check_table, check_view], ids=["table", "view-data"])
 @examples(25)
 @given(scenarios(), st.sampled_from(WIDTHS), st.sampled_from(TIME_FORMATS))
-def test_table_survives_any_stream(
-    scenario: tuple[tuple[str, ...], list[tuple[str, bytes]]], width: int, time_format: str
+def test_the_table_and_the_viewer_data_side_survive_any_stream(
+    check: Callable[..., None],
+    scenario: tuple[tuple[str, ...], list[tuple[str, bytes]]],
+    width: int,
+    time_format: str,
 ) -> None:
     runs, order = scenario
-    check_all(runs, order, {}, width, time_format, (check_table,))
-
-
-@examples(25)
-@given(scenarios(), st.sampled_from(WIDTHS), st.sampled_from(TIME_FORMATS))
-def test_the_viewer_data_side_survives_any_stream(
-    scenario: tuple[tuple[str, ...], list[tuple[str, bytes]]], width: int, time_format: str
-) -> None:
-    runs, order = scenario
-    check_all(runs, order, {}, width, time_format, (check_view,))
+    check_all(runs, order, {}, width, time_format, (check,))
 
 
 @examples(60)
