@@ -40,8 +40,10 @@ def _finite(text: str) -> float:
 
 
 def parse(text: str) -> Any:
-    """The value of ``text``, or None when it is not strict JSON."""
+    """The value of ``text``, or None when it is not strict JSON or nested deeper than
+    MAX_DEPTH (what could not be written back out on every Python)."""
     raw = text.encode("utf-8", "surrogatepass")
+    value: Any = None
     # find, not ``in``: ``bytes in bytes`` first tries the operand as an int and formats a
     # TypeError it then discards, which costs more than the search itself
     if (
@@ -49,10 +51,37 @@ def parse(text: str) -> Any:
         or raw.translate(_DIGITS).find(_LONG_NUMBER) < 0
     ):
         try:
-            return orjson.loads(raw)
+            value = orjson.loads(raw)
         except orjson.JSONDecodeError:
-            pass  # refused: maybe only by orjson (lone surrogates), so ask the stdlib
-    return parse_stdlib(text)
+            value = parse_stdlib(text)  # maybe refused by orjson only (lone surrogates)
+    else:
+        value = parse_stdlib(text)
+    # MAX_DEPTH levels take 2 * MAX_DEPTH bytes of brackets: shorter texts need no look
+    if len(raw) > 2 * MAX_DEPTH and _too_deep(raw, value):
+        return None
+    return value
+
+
+# orjson reads 1024 levels but writes 255; deeper values are written by the stdlib, whose
+# encoder recurses in C and, before Python 3.12, fails near 1000 levels (RecursionError).
+MAX_DEPTH = 500
+
+
+def _too_deep(raw: bytes, value: Any) -> bool:
+    """Whether ``value`` nests more than MAX_DEPTH levels (its text counted first: only a
+    text with that many brackets needs the walk)."""
+    if raw.count(b"[") + raw.count(b"{") <= MAX_DEPTH:
+        return False
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        if isinstance(item, dict):
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+    return False
 
 
 def parse_stdlib(text: str) -> Any:
