@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import inspect
 import re
 import sys
@@ -165,6 +166,10 @@ def main(argv: list[str] | None = None) -> NoReturn:
     interrupts.install()
     usage_error = _click_class("UsageError")
     click_exception = _click_class("ClickException")
+    if not {"-h", "--help"}.isdisjoint(sys.argv[1:] if argv is None else argv):
+        from bctrl_tail.helpimports import import_rich_help
+
+        import_rich_help()
     code: Any
     try:
         code = command().main(args=argv, prog_name="bctrl-tail", standalone_mode=False)
@@ -182,6 +187,10 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except Exception as exc:
         sys.stderr.write(f"bctrl-tail: internal error: {type(exc).__name__}: {exc}\n")
         code = ExitCode.FAILURE
+    # The interpreter's collections at exit walk every live object only to free memory the
+    # system takes back anyway (6 ms of --version, 20 ms after a large backlog); frozen
+    # objects are skipped. Files are flushed and closed by then: nothing waits on them.
+    gc.freeze()
     sys.exit(int(code) if isinstance(code, int) else 0)
 
 

@@ -13,6 +13,7 @@ flushes every event sends one chunk per event), and a quiet run costs a blocked 
 from __future__ import annotations
 
 import contextlib
+import functools
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -76,10 +77,16 @@ class Connection:
         self._connect_timeout = connect_timeout
         self._route = Route(None)  # how the last request went: directly or through a proxy
         self._inbox = inbox if inbox is not None else new_inbox()
+        # Handed over without a lock (a lock per HTTP chunk cost more than reading it): the
+        # reader only appends to _buffer and only writes _put_bytes and _full; the tail loop
+        # only removes from its front and only writes _taken_bytes and _waiting (False).
         self._buffer: list[Item] = []
-        self._buffered = 0  # bytes in _buffer
+        self._put_bytes = 0  # bytes ever put in _buffer
+        self._taken_bytes = 0  # bytes ever taken out, or a little less (see ``take``)
         self._waiting = False  # the connection is in the inbox: no need to put it again
-        self._changed = threading.Condition()
+        self._full = False  # the reader waits for room
+        self._room = threading.Event()
+        self._stopping = False  # ``stop`` was called: read by the reader per chunk
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="bctrl-tail-reader", daemon=True)
         self._thread.start()
@@ -94,16 +101,16 @@ class Connection:
                 self._put(exc)
                 return
             self._put(None)  # the stream is open
-            reads = _reads(self.response.raw if self.response is not None else None)
-            while not self._stop.is_set():
-                item: bytes | BaseException
-                try:
-                    item = next(reads, _EOF)
-                except BaseException as exc:
-                    item = exc
-                self._put(item)
-                if not isinstance(item, bytes) or item == _EOF:
-                    return
+            put = self._put
+            item: Item = _EOF  # the end of the body, unless a read fails
+            try:
+                for chunk in _reads(self.response.raw if self.response is not None else None):
+                    put(chunk)
+                    if self._stopping:
+                        return
+            except BaseException as exc:
+                item = exc
+            put(item)
         finally:
             if self.response is not None:
                 with contextlib.suppress(Exception):
@@ -150,36 +157,53 @@ class Connection:
     def _put(self, item: Item) -> None:
         """Hand ``item`` over: into the buffer, and this connection into the inbox if it is
         not there yet. A full buffer makes the reader wait (and the server, through TCP)."""
-        with self._changed:
-            while self._buffered >= BUFFER_MAX:
-                if self._stop.is_set():
-                    return
-                self._changed.wait(0.2)
-            if self._stop.is_set():
-                return
-            self._buffer.append(item)
-            if isinstance(item, bytes):
-                self._buffered += len(item)
-            if self._waiting:
-                return
+        if self._put_bytes - self._taken_bytes >= BUFFER_MAX:
+            self._wait_for_room()
+        if self._stopping:
+            return
+        self._buffer.append(item)
+        if isinstance(item, bytes):
+            self._put_bytes += len(item)
+        if not self._waiting:
             self._waiting = True
-        self._inbox.put(self)
+            self._inbox.put(self)
+
+    def _wait_for_room(self) -> None:
+        """Until the tail loop has taken enough; ``_full`` asks ``take`` to say so. The flag
+        is raised before the last look, so a take between the two is never missed."""
+        while not self._stopping:
+            self._room.clear()
+            self._full = True
+            if self._put_bytes - self._taken_bytes < BUFFER_MAX:
+                break
+            self._room.wait(0.2)
+        self._full = False
 
     def take(self) -> list[Item]:
-        """Everything handed over since the last take, in order (the tail loop's side)."""
-        with self._changed:
-            items, self._buffer = self._buffer, []
-            self._buffered = 0
-            self._waiting = False
-            self._changed.notify()
+        """Everything handed over since the last take, in order (the tail loop's side).
+
+        ``_waiting`` is lowered first: whatever the reader appends from then on puts the
+        connection in the inbox again, so nothing is left behind. Items appended after the
+        byte count is read but before the list is measured are taken now and counted at the
+        next take (there is one, for the same reason): the reader may wait a little early,
+        never too late."""
+        self._waiting = False
+        put = self._put_bytes
+        buffer = self._buffer
+        count = len(buffer)
+        items = buffer[:count]
+        del buffer[:count]
+        self._taken_bytes = put
+        if self._full:
+            self._room.set()
         return items
 
     def stop(self) -> None:
         """Start closing without waiting: the reader stops handing anything over, and a read
         blocked on the socket returns. ``close`` then waits for the reader."""
+        self._stopping = True
         self._stop.set()
-        with self._changed:
-            self._changed.notify_all()  # a reader waiting for room in its buffer
+        self._room.set()  # a reader waiting for room in its buffer
         response = self.response
         if response is not None:
             with contextlib.suppress(Exception):
@@ -202,10 +226,8 @@ def _reads(raw: Any) -> Iterator[bytes]:
     with urllib3's public ``read_chunked`` (a server flushes one chunk per event): 2.3 us per
     chunk, where ``read1`` takes 5.4 us to return the same chunk."""
     if raw.chunked and raw.supports_chunked_reads():
-        yield from raw.read_chunked(READ_SIZE, decode_content=True)
-        return
-    while data := raw.read1(READ_SIZE, decode_content=True):
-        yield data
+        return iter(raw.read_chunked(READ_SIZE, decode_content=True))
+    return iter(functools.partial(raw.read1, READ_SIZE, decode_content=True), _EOF)
 
 
 class NoContent(Exception):

@@ -44,7 +44,11 @@ class Step:
 
 def make_event(frame: Frame, run_id: str = "") -> tuple[RunEvent, bool]:
     """The RunEvent for a frame, and False when its data was not a JSON object."""
-    obj = jsontext.parse(frame.data)
+    return event_of(frame, jsontext.parse(frame.data), run_id)
+
+
+def event_of(frame: Frame, obj: object, run_id: str) -> tuple[RunEvent, bool]:
+    """``make_event`` for data already parsed to ``obj``."""
     if isinstance(obj, dict):
         return RunEvent(frame.id, obj, run_id), True
     wrapped = {"event": frame.event, "id": frame.id, "data": frame.data}
@@ -96,6 +100,7 @@ class Flow:
         self.retry_ms: int | None = None  # the server's last valid retry
         self.ended: RunEnded | None = None
         self._filtered = bool(config.grep or config.exclude or config.since is not None)
+        self._stops = config.max_events is not None or bool(config.until)
         self._seen: OrderedDict[str, None] = OrderedDict()
         if cursor:  # "start after": a server that includes the cursor event shows it not
             self._seen[cursor] = None
@@ -105,20 +110,20 @@ class Flow:
         step = Step()
         raw = self.raw
         for frame in frames:
-            if frame.retry is not None:
-                self.retry_ms = frame.retry
-            if frame.id:
-                self.resume_id = frame.id
-            if not frame.dispatch:
+            name, _, frame_id, _, retry, dispatch, text = frame  # unpacked once: a tuple
+            if retry is not None:
+                self.retry_ms = retry
+            if frame_id:
+                self.resume_id = frame_id
+            if not dispatch:
                 # A comment is liveness; a block with only retry/id is what a failing server
                 # sends first: it must not count as delivery, or that server is retried forever.
-                if frame.text.startswith(":"):
+                if text.startswith(":"):
                     step.delivered = True
                 if raw:
                     step.raw.append(frame.raw)
                 continue
             step.delivered = True
-            name = frame.event
             if name in EVENT_NAMES:
                 step.stop = self._on_event(frame, step)
             else:
@@ -138,8 +143,8 @@ class Flow:
             self.retry_ms = retry_ms
 
     def _on_event(self, frame: Frame, step: Step) -> ExitCode | None:
-        event_id = frame.id
-        if frame.has_id and event_id:  # an empty id line resets the id: it names no event
+        _, data, event_id, has_id, _, _, _ = frame
+        if has_id and event_id:  # an empty id line resets the id: it names no event
             seen = self._seen
             if event_id in seen:
                 step.notes.append(("debug", f"skipping duplicate event {event_id!r}"))
@@ -148,13 +153,15 @@ class Flow:
                 seen[event_id] = None
                 if len(seen) > DEDUPE_WINDOW:
                     seen.popitem(last=False)
-        event, is_object = make_event(frame, self.run_id)
-        if not is_object:
+        obj = jsontext.parse(data)
+        if isinstance(obj, dict):
+            event = RunEvent(event_id, obj, self.run_id)
+        else:
+            event = event_of(frame, obj, self.run_id)[0]
             step.notes.append(
                 ("warn", f"event {event_id or '(no id)'} has data that is not a JSON object")
             )
-        config = self.config
-        if self._filtered and not selected(config, event):
+        if self._filtered and not selected(self.config, event):
             return None
         if self.raw:
             step.raw.append(frame.raw)
@@ -163,6 +170,13 @@ class Flow:
         self.shown += 1
         if event_id:
             self.last_id = event_id
+        if self._stops:
+            return self._stop_at(event, step)
+        return None
+
+    def _stop_at(self, event: RunEvent, step: Step) -> ExitCode | None:
+        """--max-events and --until, checked only when one was given."""
+        config = self.config
         if config.max_events is not None and self.shown >= config.max_events:
             return ExitCode.OK  # the tail counts -n across runs and says so, once
         if config.until and reached_until(config, event):

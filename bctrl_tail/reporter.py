@@ -80,8 +80,9 @@ class Reporter:
             self._write(PREFIX + message)
 
     def progress(self, message: str) -> None:
-        """Transient connection state; not shown while the table shows it in its header."""
-        if not self.quiet and self._held is None:
+        """Transient connection state; while a header shows it, only -v keeps the lines (held,
+        then printed after the display has closed)."""
+        if not self.quiet and (self._held is None or self.verbose):
             self._write(PREFIX + message)
 
     def debug(self, message: str) -> None:

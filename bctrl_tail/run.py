@@ -78,7 +78,8 @@ def make_renderer(config: Config, reporter: Reporter) -> Renderer:
         from bctrl_tail.render.pretty import PrettyRenderer
 
         return PrettyRenderer(console, time_format=config.time_format, run_ids=config.run_ids)
-    reporter.defer()
+    if _isatty(sys.stderr):  # lines would tear the display; to a file or pipe they go at once
+        reporter.defer()
     if config.output == "view":
         from bctrl_tail.render.view.bridge import ViewRenderer
 

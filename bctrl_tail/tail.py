@@ -33,7 +33,7 @@ from bctrl_tail.errors import (
     TailError,
     TimedOut,
 )
-from bctrl_tail.events import RunEnded
+from bctrl_tail.events import RunEnded, RunEvent
 from bctrl_tail.flow import Flow, Step, end_line
 from bctrl_tail.followed import Followed
 from bctrl_tail.render import ConnState, Renderer
@@ -289,11 +289,21 @@ class Tail:
 
     def _output(self, run: Followed, step: Step) -> ExitCode | None:
         on_event = self.renderer.on_event
-        update = self.cursor_file.update
         stats = self.stats
         limit = self.config.max_events
+        events = step.events
+        if limit is None or stats.shown + len(events) < limit:  # no stop in this batch
+            done = 0
+            try:
+                for event in events:
+                    on_event(event)
+                    done += 1
+            finally:  # counted once per batch, and exactly even if Ctrl-C cut it short
+                self._count(run, events[:done] if done < len(events) else events)
+            return None
+        update = self.cursor_file.update
         run_id = run.run_id
-        for n, event in enumerate(step.events):
+        for n, event in enumerate(events):
             on_event(event)
             stats.shown += 1
             event_id = event.id
@@ -310,6 +320,15 @@ class Tail:
                 self.reporter.info(f"stopping after {stats.shown} {noun} (--max-events)")
                 return ExitCode.OK
         return None
+
+    def _count(self, run: Followed, shown: list[RunEvent]) -> None:
+        """Events rendered: the counts, and the last id for the summary and the cursor file
+        (only the last of a batch matters to them)."""
+        self.stats.shown += len(shown)
+        last = next((event.id for event in reversed(shown) if event.id), None)
+        if last:
+            run.last_id = self.stats.last_id = last
+            self.cursor_file.update(run.run_id, last)
 
     def _write_raw(self, run: Followed, blocks: list[bytes]) -> None:
         """Raw output: the blocks as received; with several runs, an SSE comment line

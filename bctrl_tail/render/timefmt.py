@@ -60,6 +60,15 @@ class TimeFormatter:
     def __call__(self, t: dt.datetime | None) -> str:
         if t is None:
             return MISSING
+        try:
+            return self._format(t)
+        except (OverflowError, OSError, ValueError):
+            # a time at the edge of the calendar with an offset that carries it past year 1
+            # or 9999 (``9999-12-31T23:59:59-23:59``) has no UTC or local form (and a platform
+            # may refuse a local time it cannot place): shown as unknown, not a crash
+            return MISSING
+
+    def _format(self, t: dt.datetime) -> str:
         fmt = self.time_format
         if fmt == "local":
             return _clock(t.astimezone(self._tz))

@@ -216,6 +216,8 @@ class Output:
             self._send_bytes(b"0\r\n\r\n")
 
     def _raw(self, data: bytes) -> None:
+        if not data:  # a chunk of length 0 is the chunked body's end: nothing to write instead
+            return
         self._send_bytes(b"%x\r\n%s\r\n" % (len(data), data) if self.chunked else data)
         self.last_write = time.monotonic()
 

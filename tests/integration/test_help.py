@@ -4,6 +4,8 @@ defaults written one way, completion last, the exit codes at the bottom."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 from bctrl_tail.errors import ExitCode
 from tests.support import run_cli
@@ -56,3 +58,29 @@ def test_usage_errors_are_said_in_our_words() -> None:
         assert expected in line, (args, line)
         assert "Possible options" not in line and "not a valid" not in line
         assert result.stdout == ""
+
+
+def test_help_defers_markdown_and_tracebacks() -> None:
+    """--help never loads markdown-it or pygments (a third of its start-up), and what it
+    deferred still works when called."""
+    from tests.integration.test_view_imports import imported
+
+    modules = imported("--help")
+    assert "typer.rich_utils" in modules  # the rich help really ran
+    assert not {m for m in modules if m.split(".")[0] in ("markdown_it", "pygments")}
+    script = (
+        "import sys\n"
+        "from bctrl_tail.helpimports import import_rich_help\n"
+        "import_rich_help()\n"
+        "from typer import rich_utils\n"
+        "assert 'rich.markdown' not in sys.modules\n"
+        "from rich.markdown import Markdown\n"
+        "assert isinstance(rich_utils.Markdown('*x*'), Markdown)\n"
+        "from rich.traceback import Traceback\n"
+        "assert rich_utils.Traceback is not Traceback\n"
+        "print('ok')\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.stdout == "ok\n", proc.stderr

@@ -47,6 +47,19 @@ def test_a_table_written_to_a_pipe_ends_its_last_line(sim: Simulator) -> None:
     assert "3 events shown" in result.stdout.splitlines()[0]  # the final view, whole
 
 
+@pytest.mark.parametrize("verbose", [[], ["-v"]])
+def test_a_table_with_stderr_in_a_file_logs_reconnects_as_they_happen(
+    sim: Simulator, verbose: list[str]
+) -> None:
+    # The header shows the state on the terminal; a log file gets the lines themselves.
+    sim.add_run(Run("run_1", events(6), drop_every=2, retry_ms=10))
+    result = run_cli("run_1", "--base-url", sim.base_url, "-o", "table", *verbose)
+    assert result.code == 0, result.stderr
+    assert result.stderr.count("reconnecting in") == 3  # cut after events 2, 4 and 6
+    assert result.stderr.index("reconnecting in") < result.stderr.index("ended: completed")
+    assert "6 events shown, 3 reconnects" in result.stderr
+
+
 def test_heartbeats_comments_and_unknown_frames_are_not_output(sim: Simulator) -> None:
     chunks = [
         b": keep-alive\n\n",

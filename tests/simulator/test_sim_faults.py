@@ -147,6 +147,14 @@ def test_raw_chunks_are_written_as_given(sim: Simulator, get: Get) -> None:
     assert resp.chunks == chunks and resp.complete
 
 
+def test_an_empty_raw_chunk_does_not_end_the_body(sim: Simulator, get: Get) -> None:
+    """Chunked encoding ends a body with a chunk of length 0: an empty write is skipped."""
+    chunks = [b"", b"data: a\n\n", b"", b"data: b\n\n"]
+    sim.add_run(Run("r1", [], raw_chunks=chunks))
+    resp = get("r1")
+    assert resp.chunks == [b"data: a\n\n", b"data: b\n\n"] and resp.complete
+
+
 def test_gate_holds_the_rest_until_set(sim: Simulator, live: Live) -> None:
     gate = threading.Event()
     sim.add_run(Run("r1", numbered(3), gate=gate))

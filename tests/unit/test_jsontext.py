@@ -41,6 +41,15 @@ def test_integers_beyond_64_bits_stay_exact(number: str) -> None:
     assert jsontext.compact(value) == f'{{"n":{number},"s":"x"}}'
 
 
+@pytest.mark.parametrize("offset", range(12))
+@pytest.mark.parametrize("number", ["-9223372036854775809", "18446744073709551616", "9" * 25])
+def test_a_long_integer_is_exact_wherever_it_starts(offset: int, number: str) -> None:
+    """The check that sends long digit runs to the stdlib looks at every 6th byte first: a
+    run of 19 digits must be caught at every alignment."""
+    doc = f'{{"{"k" * offset}": {number}}}'
+    assert jsontext.parse(doc) == {"k" * offset: int(number)}
+
+
 def test_a_19_digit_string_is_read_by_the_stdlib_with_the_same_result() -> None:
     doc = '{"id": "1234567890123456789012", "t": 1.5}'
     assert jsontext.parse(doc) == {"id": "1234567890123456789012", "t": 1.5}

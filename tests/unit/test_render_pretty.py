@@ -215,6 +215,18 @@ def test_time_formats(time_format: str, expected: str) -> None:
     assert formatter(None) == MISSING
 
 
+@pytest.mark.parametrize("time_format", ["local", "utc", "iso"])
+@pytest.mark.parametrize("sent", ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59"])
+def test_a_time_beyond_the_calendar_in_utc_shows_as_missing(time_format: str, sent: str) -> None:
+    """Found by fuzzing: such a time parses (its own fields are in range), but has no UTC or
+    local form; it used to end the tail with an internal error (OverflowError)."""
+    event = RunEvent("e1", {"type": "t", "time": sent})
+    assert event.time is not None
+    assert TimeFormatter(time_format)(event.time) == MISSING
+    line = PrettyRenderer(consoles.recording(80, 5), time_format=time_format).line(event)
+    assert line.plain == f"{MISSING} event/t"
+
+
 def test_local_time_uses_the_local_zone_by_default() -> None:
     assert TimeFormatter("local")(WHEN) == WHEN.astimezone().strftime("%H:%M:%S.234")
 

@@ -463,6 +463,37 @@ streams = st.tuples(
 ).map(lambda parts: parts[0] + b"".join(parts[1]))
 
 
+# Blocks at the edge of the usual shape the decoder reads with one regex (event and id lines in
+# either order, then one data line): each must decode exactly as the spec's prose says.
+NEAR_USUAL = [
+    b"event: a\nid: 1\ndata: x\n\n",
+    b"id: 1\nevent: a\ndata: x\n\n",
+    b"event: a\nid: 1\nevent: b\ndata: x\n\n",
+    b"event: a\nid: 1\nevent:\ndata: x\n\n",
+    b"id: 1\ndata: x\n\nevent: a\ndata: y\n\ndata: z\n\n",
+    b"event: a\nid: 1\ndata: x\ndata: y\n\n",
+    b"event: a\nid: 1\ndata: x\n: comment\n\n",
+    b"event: a\nid: 1\ndata: x\nretry: 5\n\n",
+    b"event: a\nid: 1\ndata: \n\ndata:\n\ndata:  two spaces\n\ndata:x\n\n",
+    b"event: a\nid: 1\x002\ndata: x\n\nid:\ndata: y\n\n",
+    b"event:a\nid:7\ndata:{}\n\nevent : a\ndata: x\n\nid: 1\nid: 2\ndata: x\n\n",
+    b"data: x\nevent: a\n\nevent: a\n\nid: 3\n\ndata: a:b: c\n\n",
+]
+
+
+@pytest.mark.parametrize("stream", NEAR_USUAL)
+def test_blocks_near_the_usual_shape(stream: bytes) -> None:
+    for chunks in ([stream], [stream[:n] for n in (1,)] + [stream[1:]], list(_bytes(stream))):
+        frames, decoder = decode(chunks, "init")
+        got = [(f.event, f.data, f.id, f.has_id, f.retry, f.dispatch) for f in frames]
+        assert (got, decoder.last_event_id, decoder.retry_ms) == spec_decode(stream, "init")
+        assert b"".join(frame.raw for frame in frames) == stream.replace(b"\n\n\n", b"\n\n")
+
+
+def _bytes(stream: bytes) -> list[bytes]:
+    return [stream[i : i + 1] for i in range(len(stream))]
+
+
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(stream=streams, cuts=st.lists(st.integers(min_value=0), max_size=6), start_id=st.text())
 def test_decoder_matches_the_spec_prose(stream: bytes, cuts: list[int], start_id: str) -> None:
