@@ -32,7 +32,8 @@ Exit codes:
 1  gave up, or an unexpected answer       5    HTTP 404: no such run
 2  usage error                            6    --until: every run ended first
 3  --exit-status: a run did not succeed   124  --timeout
-                                          130  Ctrl-C    143  SIGTERM
+                                          129  SIGHUP    130  Ctrl-C
+                                          143  SIGTERM
 """
 
 COMPLETION = "Shell completion"
@@ -181,8 +182,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
         code = getattr(exc, "exit_code", ExitCode.FAILURE)
     except (KeyboardInterrupt, typer.Abort):  # click turns Ctrl-C while parsing into Abort
         code = ExitCode.INTERRUPTED
-    except Terminated:
-        code = ExitCode.TERMINATED
+    except Terminated as exc:  # SIGTERM, or SIGHUP
+        code = exc.exit_code
     except Exception as exc:
         sys.stderr.write(f"bctrl-tail: internal error: {type(exc).__name__}: {exc}\n")
         code = ExitCode.FAILURE

@@ -16,6 +16,7 @@ class ExitCode(enum.IntEnum):
     NOT_FOUND = 5
     UNTIL_UNMET = 6
     TIMEOUT = 124
+    HANGUP = 129
     INTERRUPTED = 130
     TERMINATED = 143
 
@@ -119,3 +120,13 @@ class TimedOut(TailError):
 
 class Terminated(BaseException):
     """SIGTERM arrived; raised in the main thread like KeyboardInterrupt is for SIGINT."""
+
+    exit_code = ExitCode.TERMINATED
+    word = "terminated"
+
+
+class HungUp(Terminated):
+    """SIGHUP arrived (the terminal was closed): handled as SIGTERM is, with its own code."""
+
+    exit_code = ExitCode.HANGUP
+    word = "hung up"

@@ -83,7 +83,7 @@ def make_renderer(config: Config, reporter: Reporter) -> Renderer:
     if config.output == "view":
         from bctrl_tail.render.view.bridge import ViewRenderer
 
-        return ViewRenderer(time_format=config.time_format, console=console)
+        return ViewRenderer(time_format=config.time_format, console=console, run_ids=config.run_ids)
     from bctrl_tail.render.table import TableRenderer
 
     return TableRenderer(
@@ -119,6 +119,7 @@ def follow(config: Config, reporter: Reporter) -> int:
     renderer: Renderer | None = None
     errors: list[str] = []
     summary = False
+    word = ""
     code: int = ExitCode.FAILURE
     try:
         if config.demo:
@@ -132,13 +133,14 @@ def follow(config: Config, reporter: Reporter) -> int:
         if config.output == "view":
             from bctrl_tail.render.view.session import drive
 
-            code = drive(
+            code, summary = drive(
                 renderer,
                 tail,
                 title=run_title(config),
                 color=config.color,
                 run_ids=config.run_ids,
             )
+            word = "stopped"  # q before the runs ended: where each run could resume
         else:
             code = tail.run()
     except BrokenPipeError:
@@ -154,18 +156,17 @@ def follow(config: Config, reporter: Reporter) -> int:
             errors = in_user_terms(exc, config).lines()
             _mark(renderer, "error", exc.message)
     except KeyboardInterrupt:
-        code, summary = ExitCode.INTERRUPTED, True
-        _mark(renderer, "interrupted")
-    except Terminated:
-        code, summary = ExitCode.TERMINATED, True
-        _mark(renderer, "terminated")
+        code, summary, word = ExitCode.INTERRUPTED, True, "interrupted"
+        _mark(renderer, word)
+    except Terminated as exc:  # SIGTERM, or SIGHUP (HungUp)
+        code, summary, word = exc.exit_code, True, exc.word
+        _mark(renderer, word)
     except Exception as exc:  # the last guard: one line, never a traceback
         code = ExitCode.FAILURE
         errors = [f"internal error: {type(exc).__name__}: {exc}"]
     finally:
         code = _cleanup(renderer, tail, sim, reporter, code)
     if summary and tail is not None:
-        word = "interrupted" if code == ExitCode.INTERRUPTED else "terminated"
         reporter.info(stopped_line(tail, word))
     reporter.release()
     if errors:
@@ -220,7 +221,7 @@ def _cleanup(
         if renderer is not None:
             try:
                 renderer.close(tail.ended_runs if tail is not None else {})
-            except BrokenPipeError:
+            except OSError:  # stdout closed by its reader, or the terminal hung up (EIO)
                 _silence_stdout()
     except (KeyboardInterrupt, Terminated):
         pass

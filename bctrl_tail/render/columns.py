@@ -1,8 +1,9 @@
 """The columns of one event row, shared by ``table`` and ``view``: what to keep when space is short.
 
 A row is time, category, type, status, summary (and the run, when several runs are followed).
-On a narrow terminal the category goes first (the type still names it), then the run (its
-colour moves to the time), then the status; time, type and summary always stay. A type that
+On a narrow terminal the category goes first (the type still names it), then the run column
+shrinks to a short tag (the end of its id: runs differ without colour too), then the status
+goes; time, type and summary always stay. A type that
 repeats its category (``network`` / ``network.failed``) is shortened to ``.failed`` while the
 category column is there, and a URL in a summary that does not fit is shortened in the middle,
 keeping its host and the end of its path.
@@ -34,6 +35,7 @@ from bctrl_tail.sanitize import clean
 SUMMARY_KEEP = 1024  # characters of summary kept for a row: more than any terminal is wide
 WIDE = 80  # from this many columns, the category has a column of its own
 RUN_MIN = 64  # from this many, the run has one too (when several runs are followed)
+RUN_TAG_WIDTH = 5  # below RUN_MIN: the end of the run id, so runs differ without colour
 STATUS_MIN = 46  # below this, the status gives way
 CATEGORY_WIDTH = 8
 RUN_WIDTH = 12
@@ -80,18 +82,29 @@ class Layout:
         )
 
 
-def layout(width: int, *, time_format: str = "local", runs: bool = False) -> Layout:
-    """Column widths for ``width`` cells, one space between columns."""
+def layout(
+    width: int, *, time_format: str = "local", runs: bool = False, room: int | None = None
+) -> Layout:
+    """Column widths for a terminal ``width`` cells wide, one space between columns.
+
+    ``room``: the cells a row really has when it is narrower than the terminal (the viewer's
+    padding and scrollbar); the summary gets what is left of it. The columns are chosen by
+    the terminal's width alone, so ``table`` and ``view`` show the same ones side by side."""
     time_width = TIME_WIDTHS.get(time_format, 12)
     category = CATEGORY_WIDTH if width >= WIDE else 0
-    run = RUN_WIDTH if runs and width >= RUN_MIN else 0
+    run = (RUN_WIDTH if width >= RUN_MIN else RUN_TAG_WIDTH) if runs else 0
     status = STATUS_WIDTH if width >= STATUS_MIN else 0
     type_width = TYPE_WIDTH if category else TYPE_WIDTH_FULL
     if width >= ROOMY:
         type_width = TYPE_WIDTH_ROOMY
     type_width = max(min(type_width, (width - time_width - 2) // 2), 6)
+    room = width if room is None else room
     used = sum(w + 1 for w in (run, time_width, category, type_width, status) if w)
-    return Layout(run, time_width, category, type_width, status, max(width - used, 8))
+    short = min(8 - (room - used), type_width - 6)  # a narrower room: the type gives way first
+    if short > 0:
+        type_width -= short
+        used -= short
+    return Layout(run, time_width, category, type_width, status, max(room - used, 8))
 
 
 def cells(event: RunEvent, time_text: str, run_id: str = "") -> Cells:

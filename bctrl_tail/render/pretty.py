@@ -5,8 +5,7 @@ The style helpers here are shared with ``table`` so both modes colour events the
 
 from __future__ import annotations
 
-import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from rich.console import Console
 from rich.style import Style
@@ -36,21 +35,22 @@ CATEGORY_STYLES: dict[str, Style] = {
 }
 # Run colours: no red (failures are red) and no plain white (it would look like no colour),
 # also once brought down to the 16 colours terminals are drawn with (make_console's
-# "standard": a 256-colour orange would turn bright red there, a purple white).
-RUN_STYLES = tuple(
-    Style(color=name, bold=True)
-    for name in (
-        "cyan",
-        "magenta",
-        "green",
-        "yellow",
-        "blue",
-        "bright_cyan",
-        "bright_magenta",
-        "bright_green",
-        "bright_yellow",
-        "bright_blue",
-    )
+# "standard": a 256-colour orange would turn bright red there, a purple white). That leaves
+# ten, five hues first; then the same ten underlined, so twenty runs all look different.
+RUN_COLOURS = (
+    "cyan",
+    "magenta",
+    "yellow",
+    "green",
+    "blue",
+    "bright_cyan",
+    "bright_magenta",
+    "bright_yellow",
+    "bright_green",
+    "bright_blue",
+)
+RUN_STYLES = tuple(Style(color=name, bold=True) for name in RUN_COLOURS) + tuple(
+    Style(color=name, bold=True, underline=True) for name in RUN_COLOURS
 )
 FAILURE_TYPES = frozenset({"network.failed", "page.error", "page.crash", "captcha.solve.failed"})
 FAILURE_STATUSES = frozenset({"failed", "failure", "error", "crashed"})
@@ -63,10 +63,20 @@ def category_style(category: str) -> Style:
     return CATEGORY_STYLES.get(category, CATEGORY_STYLES["event"])
 
 
-def run_style(run_id: str) -> Style:
-    """A run's colour: from its id alone, so the same run has the same colour in every
-    command and every mode (crc32, not hash(), which changes between processes)."""
-    return RUN_STYLES[zlib.crc32(run_id.encode("utf-8", "surrogatepass")) % len(RUN_STYLES)]
+class RunColours:
+    """Each run's colour, by its place among the runs followed (in the order given, then any
+    other run in the order first seen): runs never share a colour while there are styles
+    left (a hash of the id made two runs of three look the same), and a run keeps its
+    colour for the whole invocation, in every mode."""
+
+    def __init__(self, run_ids: Iterable[str] = ()) -> None:
+        self._places: dict[str, int] = {}
+        for run_id in run_ids:
+            self._places.setdefault(run_id, len(self._places))
+
+    def __call__(self, run_id: str) -> Style:
+        place = self._places.setdefault(run_id, len(self._places))
+        return RUN_STYLES[place % len(RUN_STYLES)]
 
 
 def status_style(status: str, failed: bool) -> Style:
@@ -120,6 +130,7 @@ class PrettyRenderer:
         self._run_width = (
             max(len(clean(clip(r, FIELD_LIMIT))) for r in run_ids) if len(run_ids) > 1 else 0
         )
+        self._colours = RunColours(run_ids)
 
     def line(self, event: RunEvent) -> Text:
         """The line for one event; all remote text sanitized, nothing parsed as markup."""
@@ -131,7 +142,7 @@ class PrettyRenderer:
         text = Text(end="")
         if self._run_width:
             run_id = clean(clip(event.run_id, FIELD_LIMIT))
-            text.append(run_id.ljust(self._run_width), style=run_style(event.run_id))
+            text.append(run_id.ljust(self._run_width), style=self._colours(event.run_id))
             text.append(" ")
         text.append(self._format(when), style=DIM)
         text.append(" ")

@@ -26,9 +26,9 @@ from bctrl_tail.render.pretty import (
     DIM,
     FAILED_STATUS,
     SUCCEEDED,
+    RunColours,
     category_style,
     clip,
-    run_style,
 )
 from bctrl_tail.render.timefmt import TimeFormatter
 from bctrl_tail.sanitize import clean
@@ -91,13 +91,14 @@ def runs_state_text(states: Mapping[str, ConnState]) -> Text:
     """
     text = Text(no_wrap=True, overflow="ellipsis")
     if all_ended(states):
+        colours = RunColours(states)  # the runs in the order given
         text.append("ended: ", style=DIM)
         ok = {run_id: succeeded(state.ended_status) for run_id, state in states.items()}
         for n, run_id in enumerate(sorted(states, key=ok.__getitem__)):  # stable: failed first
             state = states[run_id]
             if n:
                 text.append(", ")
-            text.append(clean(clip(run_id, RUN_ID_SHOWN)) + " ", style=run_style(run_id))
+            text.append(clean(clip(run_id, RUN_ID_SHOWN)) + " ", style=colours(run_id))
             text.append_text(ended_text(state.ended_status))
         return text
     groups: dict[str, tuple[int, Text]] = {}
@@ -191,11 +192,12 @@ def build_view(
     fit = max(height - CHROME_LINES, 0)
     start = max(len(rows) - fit, 0)
     window = [rows[i] for i in range(start, len(rows))]
+    run_colours = RunColours(runs or ())  # the runs in the order given
     colours: dict[str, Style] = {}
     for event in window:
         rid = run_of(event)
         if rid and rid not in colours:
-            colours[rid] = run_style(rid)
+            colours[rid] = run_colours(rid)
     # The run column belongs to the tail, not to the rows that happen to be on screen: with
     # several runs followed it stays even when every visible row is from one run.
     several = (runs is not None and len(runs) > 1) or len(colours) > 1

@@ -129,7 +129,7 @@ def last_id(lines: list[bytes]) -> str:
 
 
 SUMMARY = re.compile(
-    r"^bctrl-tail: (interrupted|terminated): (\d+) events? shown, (\d+) reconnects?, "
+    r"^bctrl-tail: (interrupted|terminated|hung up): (\d+) events? shown, (\d+) reconnects?, "
     r"last id (\S+)$",
     re.M,
 )
@@ -137,8 +137,12 @@ SUMMARY = re.compile(
 
 @pytest.mark.parametrize(
     ("sig", "code", "word"),
-    [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")],
-    ids=["SIGINT", "SIGTERM"],
+    [
+        (signal.SIGINT, 130, "interrupted"),
+        (signal.SIGTERM, 143, "terminated"),
+        (signal.SIGHUP, 129, "hung up"),  # the terminal was closed
+    ],
+    ids=["SIGINT", "SIGTERM", "SIGHUP"],
 )
 def test_signal_exits_with_a_summary_and_saves_the_cursor_file(
     sim: Simulator, tmp_path: Path, sig: signal.Signals, code: int, word: str

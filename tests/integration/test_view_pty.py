@@ -15,6 +15,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pexpect
@@ -32,6 +33,7 @@ from tests.integration.test_pty import (
     Child,
     hostile_events,
 )
+from tests.support import saved_cursor
 
 ROWS, COLS = 30, 120
 ALT_ON, ALT_OFF = "\x1b[?1049h", "\x1b[?1049l"
@@ -150,7 +152,8 @@ def test_auto_with_a_terminal_on_stdin_is_the_viewer_and_q_leaves_it(
     view.keys("q")
     assert view.child.finish() == 0
     assert view.child.output.count(ALT_ON.encode()) >= 1
-    assert view.after().strip() == ""  # nothing failed, and the run did not end: nothing to say
+    # nothing failed; the run did not end: where it could resume, as after Ctrl-C
+    assert view.after().strip() == "bctrl-tail: stopped: 3 events shown, 0 reconnects, last id e2"
 
 
 def test_auto_with_stdin_from_devnull_is_the_table(sim: Simulator) -> None:
@@ -188,7 +191,7 @@ def test_keys_end_to_end_and_the_summary_left_on_the_normal_screen(
     view.keys("message 1")
     view.wait_for(r"\n filter: message 1\s*\n.*keep filter")
     view.keys("\r")
-    view.wait_for(r"11 shown  filter 'message 1'", absent=r"\n filter: ")
+    view.wait_for(r'11 shown  filter "message 1"', absent=r"\n filter: ")
     view.wait_for(r"message 19", absent=r"message 2\d")
     view.keys("/")
     view.wait_for(r"esc clear")
@@ -301,17 +304,25 @@ def test_resize_redraws_at_the_new_width(sim: Simulator, spawn: Spawn) -> None:
     assert view.child.finish() == 0
 
 
-def test_ctrl_z_suspends_and_fg_resumes(sim: Simulator, spawn: Spawn) -> None:
-    sim.add_run(Run("run_1", events(3), end_status=None, hold_open=True, heartbeat=0.2))
+@pytest.mark.parametrize("ended", [False, True], ids=["live", "ended"])
+def test_ctrl_z_suspends_and_fg_resumes(sim: Simulator, spawn: Spawn, ended: bool) -> None:
+    if ended:
+        sim.add_run(Run("run_1", events(3)))
+    else:
+        sim.add_run(Run("run_1", events(3), end_status=None, hold_open=True, heartbeat=0.2))
     view = spawn("run_1", "--base-url", sim.base_url)
-    view.wait_for(r"3 events")
+    view.wait_for(r"ended: completed" if ended else r"3 events")
     view.keys("\x1a")
     pid = view.child.proc.pid
     wait_until(lambda: process_state(pid) == "T")  # stopped
     wait_until(lambda: view.read(0.1) or not resumed(view))  # the terminal was given back
+    view.text()
+    view.screen.reset()  # a terminal shows a blank alternate screen when it is entered again
     os.kill(pid, signal.SIGCONT)
     wait_until(lambda: view.read(0.1) or resumed(view))
-    view.wait_for(r"3 events")
+    shown = view.wait_for(r"time\s+category\s+type\s+status\s+summary")  # the column names
+    view.wait_for(r"detail\s+q quit\s+\? keys")  # and the footer: the whole screen is back
+    assert "3 events" in shown and "message 2" in shown
     view.keys("q")
     assert view.child.finish() == 0
 
@@ -364,3 +375,31 @@ def test_timeout_closes_the_viewer_at_once_with_124(sim: Simulator, spawn: Spawn
     view.wait_for(r"2 events")
     assert view.child.finish() == 124
     assert "--timeout 5s elapsed" in view.after()
+
+
+def test_the_cursor_file_is_saved_when_the_runs_end_while_the_viewer_stays_open(
+    sim: Simulator, spawn: Spawn, tmp_path: Path
+) -> None:
+    # saved once when e0 arrived (a save is due at most once a second); e2 comes later
+    sim.add_run(Run("run_1", events(3), delays=[0.0, 0.0, 0.5]))
+    cursor = tmp_path / "cursor"
+    view = spawn("run_1", "--base-url", sim.base_url, "--cursor-file", str(cursor))
+    view.wait_for(r"ended: completed")
+    wait_until(lambda: saved_cursor(cursor, "run_1") == "e2")  # not only once q is pressed
+    assert view.child.proc.isalive()
+    view.keys("q")
+    assert view.child.finish() == 0
+
+
+def test_closing_the_terminal_exits_129_and_saves_the_cursor_file(
+    sim: Simulator, spawn: Spawn, tmp_path: Path
+) -> None:
+    sim.add_run(Run("run_1", events(3), end_status=None, hold_open=True, heartbeat=0.2))
+    cursor = tmp_path / "cursor"
+    view = spawn("run_1", "--base-url", sim.base_url, "--cursor-file", str(cursor))
+    view.wait_for(r"3 events")
+    terminal = view.child.proc.ptyproc
+    terminal.fileobj.close()  # the terminal window closed: the kernel sends SIGHUP
+    wait_until(lambda: not terminal.isalive())
+    assert (terminal.exitstatus, terminal.signalstatus) == (129, None)
+    assert saved_cursor(cursor, "run_1") == "e2"

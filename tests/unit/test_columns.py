@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from bctrl_tail.render.columns import fit_summary, layout, short_run, short_type, shorten_url
+from bctrl_tail.render.columns import (
+    RUN_TAG_WIDTH,
+    RUN_WIDTH,
+    fit_summary,
+    layout,
+    short_run,
+    short_type,
+    shorten_url,
+)
 
 
 @pytest.mark.parametrize(
@@ -26,9 +34,10 @@ def test_the_category_gives_way_before_the_status(width: int, names: tuple[str, 
     assert used <= max(width, 30)
 
 
-def test_a_run_column_comes_first_with_several_runs_and_goes_when_narrow() -> None:
+def test_a_run_column_comes_first_with_several_runs_and_is_a_short_tag_when_narrow() -> None:
     assert layout(120, runs=True).names[0] == "run"
-    assert "run" not in layout(60, runs=True).names
+    assert layout(120, runs=True).run == RUN_WIDTH
+    assert layout(60, runs=True).run == RUN_TAG_WIDTH  # runs differ without colour too
     assert "run" not in layout(120, runs=False).names
 
 

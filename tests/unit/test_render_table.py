@@ -530,7 +530,7 @@ def test_several_runs_sum_up_their_states_while_some_is_followed() -> None:
 
 
 def test_once_every_run_ended_each_run_shows_its_status_failures_in_red() -> None:
-    from bctrl_tail.render.pretty import run_style
+    from bctrl_tail.render.pretty import RUN_STYLES
 
     console = several_view(
         {"run_a": ended("run_a", "completed"), "run_b": ended("run_b", "failed")}
@@ -539,7 +539,7 @@ def test_once_every_run_ended_each_run_shows_its_status_failures_in_red() -> Non
     assert title.rstrip() == "runs ended: run_b failed, run_a completed  2 events shown"
     assert "red" in style_of(console, "failed")
     assert "green" in style_of(console, "completed")
-    assert style_of(console, "run_a ") == str(run_style("run_a"))
+    assert style_of(console, "run_a ") == str(RUN_STYLES[0])  # the first run given
     # failures first (in the order given): a title cut at the terminal's width shows them
     three = {
         "run_a": ended("run_a", "failed"),
@@ -598,9 +598,12 @@ def test_a_tail_stopped_before_every_run_ended_says_so_for_the_others() -> None:
 
 
 def test_the_run_column_colour_is_the_runs_own_whatever_came_first() -> None:
-    from bctrl_tail.render.pretty import run_style
+    from bctrl_tail.render.pretty import RunColours
 
+    runs = {r: ConnState("live", run_id=r) for r in ("run_a", "run_b")}
+    colours = RunColours(runs)
+    assert colours("run_a") != colours("run_b")
     for order in (["run_a", "run_b"], ["run_b", "run_a"]):
-        console = view([event(i, runId=r) for i, r in enumerate(order)], width=100)
+        console = view([event(i, runId=r) for i, r in enumerate(order)], width=100, runs=runs)
         for run_id in order:
-            assert style_of(console, run_id) == str(run_style(run_id))
+            assert style_of(console, run_id) == str(colours(run_id))

@@ -82,7 +82,7 @@ def test_the_filter_line_says_what_it_is_and_its_keys_while_typed() -> None:
         await pilot.pause()
         lines = screen_text(pilot.app).splitlines()
         assert "filter: " not in lines[-2]  # the line is gone, the header names the filter
-        assert "1 shown  filter 'event-2'" in header(pilot.app)
+        assert '1 shown  filter "event-2"' in header(pilot.app)
         assert "quit" in lines[-1]
 
     run(body)
@@ -121,3 +121,30 @@ def test_an_empty_view_says_why() -> None:
         assert "(/ then Esc clears the filter, f shows all events)" in screen_text(pilot.app)
 
     run(body)
+
+
+def test_the_filter_is_named_as_typed_and_sanitised() -> None:
+    async def body(pilot: Body, renderer: ViewRenderer) -> None:
+        await feed(pilot, renderer, [event(1)])
+        await pilot.press("slash", *"it's", "space", "a", "backslash", "b", "enter")
+        await pilot.pause()
+        assert 'filter "it\'s a\\b"' in header(pilot.app)  # not a repr: one backslash
+        pilot.app._set_filters(text="x\x1b[2Jy")
+        assert "\x1b" not in header(pilot.app)
+
+    run(body)
+
+
+def test_j_and_k_scroll_the_help_as_they_move_the_rows() -> None:
+    async def body(pilot: Body, renderer: ViewRenderer) -> None:
+        await feed(pilot, renderer, [event(1)])
+        await pilot.press("question_mark")
+        keys = pilot.app.screen.query_one("#help-keys")
+        assert keys.scroll_offset.y == 0
+        await pilot.press("j", "j", "j")
+        assert keys.scroll_offset.y == 3
+        await pilot.press("k")
+        assert keys.scroll_offset.y == 2
+        assert isinstance(pilot.app.screen, HelpScreen)
+
+    run(body, size=(40, 10))

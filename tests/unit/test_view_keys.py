@@ -152,7 +152,7 @@ def test_slash_filters_as_typed_enter_keeps_and_escape_clears() -> None:
         assert rows_of(pilot).has_focus
         await feed(pilot, renderer, [event(30), event(42, name="Event-2 again")])
         assert len(pilot.app.store) == 12
-        assert "12 shown  filter 'EVENT-2'" in header(pilot.app)
+        assert '12 shown  filter "EVENT-2"' in header(pilot.app)
         await pilot.press("slash", "escape")
         assert len(pilot.app.store) == 31
         assert "filter" not in header(pilot.app)
@@ -291,5 +291,33 @@ def test_the_filter_text_is_marked_in_the_rows() -> None:
             if seg.style and seg.style.bgcolor and seg.style.bgcolor.name == "yellow"
         ]
         assert marked == ["check"]  # on the selected row too
+
+    run(body)
+
+
+@pytest.mark.parametrize("key", ["j", "down", "pagedown"])
+def test_moving_down_on_the_newest_row_keeps_following(key: str) -> None:
+    async def body(pilot: Body, renderer: ViewRenderer) -> None:
+        await feed(pilot, renderer, [event(i) for i in range(1, 11)])
+        await pilot.press(key)
+        assert rows_of(pilot).following
+        await feed(pilot, renderer, [event(11)])
+        assert selected_name(pilot) == "event-11"
+        assert "End: follow" not in header(pilot.app)
+
+    run(body)
+
+
+@pytest.mark.parametrize("key", ["j", "down", "pagedown"])
+def test_moving_down_onto_the_newest_row_follows_again(key: str) -> None:
+    async def body(pilot: Body, renderer: ViewRenderer) -> None:
+        await feed(pilot, renderer, [event(i) for i in range(1, 11)])
+        await pilot.press("k")
+        assert not rows_of(pilot).following
+        await pilot.press(key)
+        assert selected_name(pilot) == "event-10"
+        assert rows_of(pilot).following
+        await feed(pilot, renderer, [event(11)])
+        assert selected_name(pilot) == "event-11"
 
     run(body)

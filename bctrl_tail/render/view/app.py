@@ -37,6 +37,12 @@ from bctrl_tail.render.view.rows import EventRows
 from bctrl_tail.render.view.store import KEEP, Entry, Filters, Store
 from bctrl_tail.render.view.worker import Outcome, TailThread
 
+SIGNAL_CODES = {
+    "interrupted": ExitCode.INTERRUPTED,
+    "terminated": ExitCode.TERMINATED,
+    "hung up": ExitCode.HANGUP,
+}
+
 
 class Wake(Message):
     """A batch is waiting in the renderer (posted from the tail thread)."""
@@ -49,7 +55,8 @@ class TailStopped(Message):
 
 
 class ViewerApp(App[int]):
-    """``q`` quits with the run's exit code once it ended; Ctrl-C is 130; SIGTERM 143."""
+    """``q`` quits with the run's exit code once it ended; Ctrl-C is 130; SIGTERM 143;
+    SIGHUP 129."""
 
     TITLE = "bctrl-tail"
     ENABLE_COMMAND_PALETTE = False
@@ -93,7 +100,7 @@ class ViewerApp(App[int]):
         self.states: dict[str, ConnState] = {r: ConnState("connecting", run_id=r) for r in run_ids}
         self.state = ConnState("connecting")  # the latest, whichever run it is about
         self.paused = False
-        self.held: deque[Entry] = deque(maxlen=KEEP)
+        self.held: deque[Entry] = deque(maxlen=keep)
         self.held_count = 0
         self.outcome: Outcome | None = None  # set when the tail stopped
         self.reason = ""  # "interrupted" / "terminated" when a signal or Ctrl-C closed it
@@ -107,7 +114,13 @@ class ViewerApp(App[int]):
             self._filters.append(NoColor())
 
     def compose(self) -> ComposeResult:
-        self.rows = EventRows(self.store, self.renderer.formatter, color=self.color, id="rows")
+        self.rows = EventRows(
+            self.store,
+            self.renderer.formatter,
+            color=self.color,
+            run_ids=list(self.states),
+            id="rows",
+        )
         yield Static(id="header")
         yield Static(id="heading")
         yield self.rows
@@ -121,11 +134,20 @@ class ViewerApp(App[int]):
             loop = asyncio.get_running_loop()
             loop.add_signal_handler(signal.SIGTERM, self._signalled, "terminated")
             loop.add_signal_handler(signal.SIGINT, self._signalled, "interrupted")
+            if hasattr(signal, "SIGHUP"):  # the terminal was closed
+                loop.add_signal_handler(signal.SIGHUP, self._signalled, "hung up")
+        self.app_resume_signal.subscribe(self, self._resumed)
         if self.tail is not None:
             self.tail.on_done(self._tail_done)
         self.take()
         if self.ready is not None:
             self.ready()
+
+    def _resumed(self, _: App[int]) -> None:
+        """Back from Ctrl-Z (``fg``): the terminal shows a blank screen and Textual only
+        redraws what changes, so the column names and the footer (which never change) would
+        stay blank, and an ended run's whole screen: draw all of it again."""
+        self.refresh(layout=True)
 
     def _tail_done(self, outcome: Outcome) -> None:
         """On the tail thread (or here, when it ended before the screen came up)."""
@@ -150,20 +172,20 @@ class ViewerApp(App[int]):
             if state.run_id:
                 self.states[state.run_id] = state
             self.state = state
-        self.store.lost += batch.dropped
-        if self.paused:
-            self.held.extend(batch.entries)
-            self.held_count += len(batch.entries) + batch.dropped
-        elif batch.entries:
-            self._add(batch.entries)
-        self.refresh_header()
-
-    def _add(self, entries: list[Entry]) -> None:
         runs = len(self.store.runs)
-        self.store.add(entries)
-        self.rows.rows_changed()
+        self.store.absorb(batch.dropped)
+        if self.paused:  # counted now: what a long pause holds beyond KEEP is let go
+            self.store.count(batch.entries)
+            held = self.held
+            self.store.lost += max(len(held) + len(batch.entries) - self.store.keep, 0)
+            held.extend(batch.entries)
+            self.held_count += len(batch.entries) + batch.dropped.arrived
+        elif batch.entries:
+            self.store.add(batch.entries)
+            self.rows.rows_changed()
         if len(self.store.runs) != runs:
             self.refresh_bindings()
+        self.refresh_header()
 
     def refresh_header(self) -> None:
         """Header and column names; their heights are fixed, so no layout pass is needed
@@ -274,10 +296,10 @@ class ViewerApp(App[int]):
         self.paused = not self.paused
         self.refresh_bindings()
         if not self.paused:
-            held, self.held = list(self.held), deque(maxlen=KEEP)
-            self.store.lost += self.held_count - len(held)  # dropped while paused
+            held, self.held = list(self.held), deque(maxlen=self.store.keep)
             self.held_count = 0
-            self._add(held)
+            self.store.add(held, counted=True)
+            self.rows.rows_changed()
         self.refresh_header()
 
     def action_help(self) -> None:
@@ -295,7 +317,7 @@ class ViewerApp(App[int]):
 
     def _signalled(self, reason: str) -> None:
         self.reason = reason
-        code = ExitCode.INTERRUPTED if reason == "interrupted" else ExitCode.TERMINATED
+        code = SIGNAL_CODES[reason]
         self.leave(code)
 
     def leave(self, code: int) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from sys import intern
 
 from rich.console import Console
@@ -34,7 +34,7 @@ from bctrl_tail.render.pretty import (
 )
 from bctrl_tail.render.table import CATEGORY_WIDTH
 from bctrl_tail.render.timefmt import TimeFormatter
-from bctrl_tail.render.view.store import KEEP, Entry, Store, parse_entry
+from bctrl_tail.render.view.store import KEEP, Entry, Store, Tally, parse_entry
 
 MAX_FPS = 20.0
 FLOOD_BATCH = 1000  # a batch this large means a flood: the screen then takes 2 a second
@@ -67,12 +67,12 @@ class ViewerClosed(BaseException):
 
 
 class Batch:
-    """What the screen takes in one go: new entries, the latest state of each run, and how
-    many entries were dropped because the screen was not taking them (never in practice)."""
+    """What the screen takes in one go: new entries, the latest state of each run, and the
+    tally of entries dropped because the screen was not taking them (never in practice)."""
 
     __slots__ = ("dropped", "entries", "states")
 
-    def __init__(self, entries: list[Entry], states: dict[str, ConnState], dropped: int) -> None:
+    def __init__(self, entries: list[Entry], states: dict[str, ConnState], dropped: Tally) -> None:
         self.entries = entries
         self.states = states
         self.dropped = dropped
@@ -86,10 +86,12 @@ class ViewRenderer:
         *,
         time_format: str,
         console: Console | None = None,
+        run_ids: Sequence[str] = (),
         max_fps: float = MAX_FPS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.formatter = TimeFormatter(time_format)
+        self.run_ids = tuple(run_ids)  # the runs followed, in the order given (their colours)
         self._needs_origin = self.formatter.needs_origin
         self._console = console
         self._store: Store | None = None
@@ -98,7 +100,7 @@ class ViewRenderer:
         self._lock = threading.Lock()
         self._pending: deque[Entry] = deque(maxlen=KEEP)
         self._local: list[Entry] = []
-        self._dropped = 0
+        self._dropped = Tally()
         self._states: dict[str, ConnState] = {}
         self._dirty = False
         self._next_wake = 0.0
@@ -137,8 +139,10 @@ class ViewRenderer:
             with self._lock:
                 pending = self._pending
                 overflow = len(pending) + len(local) - KEEP
-                if overflow > 0:
-                    self._dropped += overflow
+                if overflow > 0:  # counted before they go: the counts and failures stay whole
+                    gone = [pending.popleft() for _ in range(min(overflow, len(pending)))]
+                    gone += local[: overflow - len(gone)]
+                    self._dropped.count(gone)
                 pending.extend(local)
                 self._dirty = True
         if not self._dirty or self._notify is None:
@@ -172,7 +176,7 @@ class ViewRenderer:
             console,
             time_format=self.formatter.time_format,
             formatter=self.formatter,
-            run_ids=list(store.runs),
+            run_ids=list(dict.fromkeys([*self.run_ids, *store.runs])),
         )
         for entry in store.failures:
             console.print(pretty.line(parse_entry(entry)), soft_wrap=True)
@@ -190,7 +194,7 @@ class ViewRenderer:
             entries = list(self._pending)
             self._pending.clear()
             states, self._states = self._states, {}
-            dropped, self._dropped = self._dropped, 0
+            dropped, self._dropped = self._dropped, Tally()
             self._dirty = False
         # in a flood, every frame shows rows that are gone a frame later: draw half as often,
         # and leave the time to the tail

@@ -1,7 +1,7 @@
 """``/``: the filter line. The rows follow what is typed; Enter keeps it, Esc clears it.
 
 The line says what it is (``filter:`` before the text, and which keys leave it); once kept,
-the header names the filter (``filter 'text'``) while the line itself is hidden again.
+the header names the filter (``filter "text"``) while the line itself is hidden again.
 """
 
 from __future__ import annotations

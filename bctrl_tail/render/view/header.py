@@ -45,7 +45,7 @@ def header_text(
 
 
 def notes_text(store: Store, display: Display) -> Text:
-    """``PAUSED: 3 new  12 shown  filter 'x'  failures only  row 4/12 (End: follow)``, then
+    """``PAUSED: 3 new  12 shown  filter "x"  failures only  row 4/12 (End: follow)``, then
     the counts by category."""
     notes = Text()
     if display.paused:
@@ -55,7 +55,7 @@ def notes_text(store: Store, display: Display) -> Text:
         notes.append(f"{len(store)} shown  ", style=DIM)
     if filters.text:
         notes.append("filter ", style=DIM)
-        notes.append(repr(clean(filters.text)), style=NOTE)
+        notes.append(f'"{clean(filters.text[:200])}"', style=NOTE)  # as typed, not a repr
         notes.append("  ")
     if filters.failures:
         notes.append("failures only  ", style=NOTE)

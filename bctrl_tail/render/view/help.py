@@ -1,8 +1,8 @@
 """``?``: the keys, on a screen of their own (Esc or ``?`` closes it; ``q`` still quits).
 
-The list scrolls (arrows, PgUp PgDn, Home End) when the terminal is too small to show it
-whole, so every key stays reachable on a 40x10 terminal; how to close and scroll it is written
-on its border, so it stays in view.
+The list scrolls (arrows, ``j`` ``k``, PgUp PgDn, Home End) when the terminal is too small to
+show it whole, so every key stays reachable on a 40x10 terminal; how to close and scroll it is
+written on its border, so it stays in view.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from textual.widgets import Footer, Static
 KEYS: tuple[tuple[str, str], ...] = (
     ("q", "quit (exit 0, or the run's exit code once it ended)"),
     ("Ctrl-C", "interrupt (exit 130)"),
-    ("↑ ↓  k j", "move the selection (leaving the newest row stops following)"),
+    ("↑ ↓  k j", "move the selection (off the newest row stops following, onto it follows)"),
     ("PgUp PgDn", "a page up or down"),
     ("Home g", "the oldest row kept"),
     ("End G", "follow the newest event again"),
@@ -33,7 +33,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("Ctrl-Z", "suspend (fg brings it back)"),
 )
 
-CLOSE = "Esc closes · ↑ ↓ PgUp PgDn scroll"
+CLOSE = "Esc closes · ↑ ↓ j k PgUp PgDn scroll"
 
 
 def keys_table() -> Table:
@@ -49,6 +49,8 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,question_mark", "app.pop_screen", "close"),
         Binding("q", "app.quit_viewer", "quit"),  # a modal screen cuts off the app's keys
+        Binding("j", "scroll_keys(1)", "down", show=False),  # as on the rows
+        Binding("k", "scroll_keys(-1)", "up", show=False),
     ]
 
     DEFAULT_CSS = """
@@ -69,3 +71,8 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#help-keys").focus()  # so that the arrows scroll the list
+
+    def action_scroll_keys(self, step: int) -> None:
+        self.query_one("#help-keys", VerticalScroll).scroll_relative(
+            y=step, animate=False, immediate=True
+        )

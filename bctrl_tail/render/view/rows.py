@@ -7,6 +7,7 @@ laid out by ``columns``) and cached by (event, width, selected).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.style import Style
@@ -20,7 +21,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from bctrl_tail.render.columns import Layout, cells, heading, layout, row_line
-from bctrl_tail.render.pretty import run_style
+from bctrl_tail.render.pretty import RunColours
 from bctrl_tail.render.timefmt import TimeFormatter
 from bctrl_tail.render.view.store import Entry, Store, parse_entry
 
@@ -61,9 +62,17 @@ class EventRows(ScrollView, can_focus=True):
         """The selection moved or following changed: the header says so."""
 
     def __init__(
-        self, store: Store, formatter: TimeFormatter, *, color: bool = True, id: str | None = None
+        self,
+        store: Store,
+        formatter: TimeFormatter,
+        *,
+        color: bool = True,
+        run_ids: Sequence[str] = (),
+        id: str | None = None,
     ) -> None:
         super().__init__(id=id)
+        self.colours = RunColours(run_ids)  # as the header and pretty colour them
+        self._runs_placed = 0
         self.cursor_style = CURSOR if color else CURSOR_MONO
         self.match_style = MATCH if color else MATCH_MONO
         self.store = store
@@ -72,17 +81,22 @@ class EventRows(ScrollView, can_focus=True):
         self.cursor = -1  # row index in the current view; -1 when empty
         self._selected_seq = -1
         self._cache: LRUCache[tuple[int, int, bool], Strip] = LRUCache(CACHE_ROWS)
-        self._layout_key: tuple[int, bool] = (-1, False)
+        self._layout_key: tuple[int, int, bool] = (-1, -1, False)
         self._layout: Layout = layout(80)
 
     # --- layout ---
 
     def current_layout(self) -> Layout:
-        width = self.scrollable_content_region.width or self.size.width
+        """The table's layout for the terminal's width (the columns it chooses), fitted to
+        the room the rows have inside the padding and the scrollbar."""
+        room = self.scrollable_content_region.width or self.size.width
+        width = max(self.app.size.width, room)
         several = len(self.store.runs) > 1
-        if (width, several) != self._layout_key:
-            self._layout_key = (width, several)
-            self._layout = layout(width, time_format=self.formatter.time_format, runs=several)
+        if (width, room, several) != self._layout_key:
+            self._layout_key = (width, room, several)
+            self._layout = layout(
+                width, time_format=self.formatter.time_format, runs=several, room=room
+            )
             self._cache.clear()
         return self._layout
 
@@ -130,11 +144,13 @@ class EventRows(ScrollView, can_focus=True):
     # --- actions ---
 
     def _select(self, index: int, *, follow: bool = False) -> None:
+        """Select row ``index`` (clamped): only leaving the newest row stops following, and
+        coming back onto it (``j``, ``↓``, PgDn) follows again."""
         count = len(self.store)
         if count == 0:
             return
-        self.following = follow
         self.cursor = max(0, min(index, count - 1))
+        self.following = follow or self.cursor == count - 1
         self._remember()
         self._show_cursor()
         self.refresh()
@@ -187,6 +203,16 @@ class EventRows(ScrollView, can_focus=True):
             self._cache[key] = strip
         return strip
 
+    def run_colour(self, run_id: str) -> Style:
+        """A run's colour; runs not given on the command line are placed in the order they
+        arrived (not the order their rows happen to be drawn)."""
+        runs = self.store.runs
+        if len(runs) != self._runs_placed:
+            self._runs_placed = len(runs)
+            for other in runs:
+                self.colours(other)
+        return self.colours(run_id)
+
     def _empty_line(self, width: int) -> Strip:
         """Why there are no rows: nothing arrived yet, or the filters hide every event."""
         store = self.store
@@ -214,7 +240,7 @@ class EventRows(ScrollView, can_focus=True):
     def _render_row(self, entry: Entry, lay: Layout, width: int, selected: bool) -> Strip:
         event = parse_entry(entry)
         several = len(self.store.runs) > 1
-        colour = run_style(entry.run_id) if several else None
+        colour = self.run_colour(entry.run_id) if several else None
         text = row_line(cells(event, self.formatter(event.time), entry.run_id), lay, colour)
         text.truncate(width, pad=True)  # exactly the width: the strip's length is known
         text.stylize_before(self.rich_style)

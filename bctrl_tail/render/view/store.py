@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from bisect import bisect_left
 from collections import Counter, deque
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
@@ -69,6 +70,54 @@ class Filters:
         return not self.text or self.text.lower() in entry.text.lower()
 
 
+class Tally:
+    """What every event that arrived counts for, whether it is kept or not: counts by
+    category, the runs in the order first seen, the last failures and how many there were."""
+
+    __slots__ = ("arrived", "counts", "failure_count", "failures", "runs")
+
+    def __init__(self) -> None:
+        self.arrived = 0
+        self.counts: dict[str, int] = {}
+        self.runs: dict[str, int] = {}
+        self.failures: deque[Entry] = deque(maxlen=FAILURES_KEPT)
+        self.failure_count = 0
+
+    def count(self, entries: list[Entry]) -> None:
+        """Done in whole-batch steps (C loops, not a Python loop per field): in a flood
+        this runs on the UI thread for every event."""
+        self.arrived += len(entries)
+        self._count_categories(Counter(map(_CATEGORY, entries)))
+        self._add_runs(dict.fromkeys(map(_RUN, entries)))
+        failures = [entry for entry in entries if entry.failed]
+        if failures:
+            self.failures.extend(failures)
+            self.failure_count += len(failures)
+
+    def merge(self, other: Tally) -> None:
+        """Add what ``other`` counted (events that came before those counted next)."""
+        self.arrived += other.arrived
+        self._count_categories(other.counts)
+        self._add_runs(other.runs)
+        self.failures.extend(other.failures)
+        self.failure_count += other.failure_count
+
+    def _count_categories(self, counted: Mapping[str, int]) -> None:
+        counts = self.counts
+        for category, count in counted.items():
+            key = category
+            if key not in counts and len(counts) >= MAX_COUNTED_CATEGORIES:
+                key = "other"
+            counts[key] = counts.get(key, 0) + count
+
+    def _add_runs(self, run_ids: Iterable[str]) -> None:
+        runs = self.runs
+        if len(runs) < MAX_RUNS:
+            for run_id in run_ids:
+                if run_id and run_id not in runs and len(runs) < MAX_RUNS:
+                    runs[run_id] = len(runs)
+
+
 class Store:
     """The latest ``keep`` events, counts by category, and the filtered view over them."""
 
@@ -77,10 +126,7 @@ class Store:
         self.keep = keep
         self.total = 0  # events ever added
         self.lost = 0  # events that arrived but were never added (dropped before the store)
-        self.counts: dict[str, int] = {}
-        self.runs: dict[str, int] = {}  # run id -> its place, in the order first seen (for `r`)
-        self.failures: deque[Entry] = deque(maxlen=FAILURES_KEPT)
-        self.failure_count = 0
+        self.tally = Tally()  # every event that arrived, added yet or not
         self.filters = Filters()
         self._matches: deque[int] = deque()  # seqs of kept events the filters let through
 
@@ -91,14 +137,43 @@ class Store:
 
     @property
     def received(self) -> int:
-        return self.total + self.lost
+        """Every event that arrived, including those held while paused."""
+        return self.tally.arrived
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return self.tally.counts
+
+    @property
+    def runs(self) -> dict[str, int]:
+        """Run id -> its place, in the order first seen (for ``r``)."""
+        return self.tally.runs
+
+    @property
+    def failures(self) -> deque[Entry]:
+        return self.tally.failures
+
+    @property
+    def failure_count(self) -> int:
+        return self.tally.failure_count
 
     @property
     def first_seq(self) -> int:
         return self.events[0].seq if self.events else self.total
 
-    def add(self, entries: list[Entry]) -> None:
-        """Append a batch (entries numbered here), letting the oldest go past ``keep``.
+    def count(self, entries: list[Entry]) -> None:
+        """Count a batch as arrived, before anything may be dropped (a pause holds at most
+        ``keep`` events): the counts and the failures seen stay whole."""
+        self.tally.count(entries)
+
+    def absorb(self, tally: Tally) -> None:
+        """Count events dropped before they reached the viewer (``tally`` of them)."""
+        self.tally.merge(tally)
+        self.lost += tally.arrived
+
+    def add(self, entries: list[Entry], *, counted: bool = False) -> None:
+        """Append a batch (entries numbered here), letting the oldest go past ``keep``;
+        ``counted``: ``count`` has already seen it (held while paused).
 
         Done in whole-batch steps (C loops, not a Python loop per field): in a flood this runs
         on the UI thread for every event, and every microsecond is taken from the tail.
@@ -109,21 +184,8 @@ class Store:
             seq += 1
         self.total = seq
         self.events.extend(entries)
-        counts = self.counts
-        for category, count in Counter(map(_CATEGORY, entries)).items():
-            key = category
-            if key not in counts and len(counts) >= MAX_COUNTED_CATEGORIES:
-                key = "other"
-            counts[key] = counts.get(key, 0) + count
-        runs = self.runs
-        if len(runs) < MAX_RUNS:
-            for run_id in dict.fromkeys(map(_RUN, entries)):
-                if run_id and run_id not in runs and len(runs) < MAX_RUNS:
-                    runs[run_id] = len(runs)
-        failures = [entry for entry in entries if entry.failed]
-        if failures:
-            self.failures.extend(failures)
-            self.failure_count += len(failures)
+        if not counted:
+            self.count(entries)
         filters = self.filters
         if filters:
             matches, keeps = self._matches, filters.keeps

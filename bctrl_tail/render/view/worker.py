@@ -3,6 +3,7 @@ is even imported, so the first events are read while the screen comes up."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,13 +34,19 @@ def all_ended(tail: Tail) -> bool:
 
 
 def tail_body(tail: Tail) -> Callable[[], Outcome]:
-    """The tail thread's work: run the tail and say how it ended."""
+    """The tail thread's work: run the tail, save the cursor file, and say how it ended.
+
+    The save is here, not only at exit: once every run ended the viewer stays open until
+    ``q``, and the file must hold the last ids meanwhile (closing the terminal loses nothing).
+    A failed write is reported by the save at exit."""
 
     def body() -> Outcome:
         try:
             code = tail.run()
         except BaseException as exc:  # handed to the main thread, which re-raises it
             return Outcome(error=exc)
+        with contextlib.suppress(OSError):
+            tail.cursor_file.save()
         return Outcome(code=int(code), stays_open=all_ended(tail))
 
     return body
