@@ -92,8 +92,13 @@ def test_zsh_and_fish_completion_requests_answer() -> None:
 
 
 def in_bash(line: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """Run a command line under bash, so Typer detects bash as the user's shell."""
-    return subprocess.run(["bash", "-c", line], capture_output=True, text=True, env=env, timeout=30)
+    """Run a command line under bash, so Typer detects bash as the user's shell. The trailing
+    `exit` keeps bash as the command's parent: a lone command is exec'd in bash's place, and
+    Typer, looking up the process tree, then finds whatever started the tests (or no shell)."""
+    script = f"{line}\nexit $?"
+    return subprocess.run(
+        ["bash", "-c", script], capture_output=True, text=True, env=env, timeout=30
+    )
 
 
 def test_show_and_install_completion_for_bash(tmp_path: Path) -> None:
