@@ -314,12 +314,12 @@ def test_ctrl_z_suspends_and_fg_resumes(sim: Simulator, spawn: Spawn, ended: boo
     view.wait_for(r"ended: completed" if ended else r"3 events")
     view.keys("\x1a")
     pid = view.child.proc.pid
-    wait_until(lambda: process_state(pid) == "T")  # stopped
-    wait_until(lambda: view.read(0.1) or not resumed(view))  # the terminal was given back
+    wait_until(lambda: process_state(pid) == "T", "the process stopped (state T)")
+    wait_until(lambda: view.read(0.1) or not resumed(view), "the normal screen given back")
     view.text()
     view.screen.reset()  # a terminal shows a blank alternate screen when it is entered again
     os.kill(pid, signal.SIGCONT)
-    wait_until(lambda: view.read(0.1) or resumed(view))
+    wait_until(lambda: view.read(0.1) or resumed(view), "the viewer's screen entered again")
     shown = view.wait_for(r"time\s+category\s+type\s+status\s+summary")  # the column names
     view.wait_for(r"detail\s+q quit\s+\? keys")  # and the footer: the whole screen is back
     assert "3 events" in shown and "message 2" in shown
@@ -338,12 +338,12 @@ def process_state(pid: int) -> str:
         return stat.read().rsplit(")", 1)[1].split()[0]
 
 
-def wait_until(condition: Callable[[], bool], timeout: float = 8.0) -> None:
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = 15.0) -> None:
     done = threading.Event()
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
+            raise AssertionError(f"not met within {timeout}s: {what}")
         done.wait(0.05)
 
 
@@ -385,7 +385,7 @@ def test_the_cursor_file_is_saved_when_the_runs_end_while_the_viewer_stays_open(
     cursor = tmp_path / "cursor"
     view = spawn("run_1", "--base-url", sim.base_url, "--cursor-file", str(cursor))
     view.wait_for(r"ended: completed")
-    wait_until(lambda: saved_cursor(cursor, "run_1") == "e2")  # not only once q is pressed
+    wait_until(lambda: saved_cursor(cursor, "run_1") == "e2", "saved before q is pressed")
     assert view.child.proc.isalive()
     view.keys("q")
     assert view.child.finish() == 0
@@ -400,6 +400,6 @@ def test_closing_the_terminal_exits_129_and_saves_the_cursor_file(
     view.wait_for(r"3 events")
     terminal = view.child.proc.ptyproc
     terminal.fileobj.close()  # the terminal window closed: the kernel sends SIGHUP
-    wait_until(lambda: not terminal.isalive())
+    wait_until(lambda: not terminal.isalive(), "the viewer ended with its terminal")
     assert (terminal.exitstatus, terminal.signalstatus) == (129, None)
     assert saved_cursor(cursor, "run_1") == "e2"
