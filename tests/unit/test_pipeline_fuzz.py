@@ -288,7 +288,7 @@ def check_all(
 # --- the properties -------------------------------------------------------------------------
 
 
-@examples(40)
+@examples(20)
 @given(scenarios(), option_sets)
 def test_the_event_core_and_byte_outputs_survive_any_stream(
     scenario: tuple[tuple[str, ...], list[tuple[str, bytes]]], options: dict[str, Any]
@@ -297,7 +297,7 @@ def test_the_event_core_and_byte_outputs_survive_any_stream(
     check_all(runs, order, options, 80, "utc", (check_jsonl, check_raw))
 
 
-@examples(40)
+@examples(20)
 @given(scenarios(), option_sets, st.sampled_from(WIDTHS), st.sampled_from(TIME_FORMATS))
 def test_pretty_survives_any_stream(
     scenario: tuple[tuple[str, ...], list[tuple[str, bytes]]],
@@ -310,7 +310,7 @@ def test_pretty_survives_any_stream(
 
 
 @pytest.mark.parametrize("check", [check_table, check_view], ids=["table", "view-data"])
-@examples(25)
+@examples(15)
 @given(scenarios(), st.sampled_from(WIDTHS), st.sampled_from(TIME_FORMATS))
 def test_the_table_and_the_viewer_data_side_survive_any_stream(
     check: Callable[..., None],
@@ -322,7 +322,7 @@ def test_the_table_and_the_viewer_data_side_survive_any_stream(
     check_all(runs, order, {}, width, time_format, (check,))
 
 
-@examples(60)
+@examples(30)
 @given(event_objects, st.sampled_from(WIDTHS), st.sampled_from(TIME_FORMATS))
 def test_any_event_object_renders_in_every_human_mode(
     obj: dict[str, Any], width: int, time_format: str
