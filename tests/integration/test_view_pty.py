@@ -314,12 +314,14 @@ def test_ctrl_z_suspends_and_fg_resumes(sim: Simulator, spawn: Spawn, ended: boo
     view.wait_for(r"ended: completed" if ended else r"3 events")
     view.keys("\x1a")
     pid = view.child.proc.pid
-    wait_until(lambda: process_state(pid) == "T", "the process stopped (state T)")
-    wait_until(lambda: view.read(0.1) or not resumed(view), "the normal screen given back")
+    # the output is read meanwhile, as a terminal would: Textual's suspend waits until all it
+    # wrote is taken, and a full pty (about 20 KB here) would hold it back for ever
+    wait_until(lambda: process_state(pid) == "T", "the process stopped (state T)", view)
+    wait_until(lambda: not resumed(view), "the normal screen given back", view)
     view.text()
     view.screen.reset()  # a terminal shows a blank alternate screen when it is entered again
     os.kill(pid, signal.SIGCONT)
-    wait_until(lambda: view.read(0.1) or resumed(view), "the viewer's screen entered again")
+    wait_until(lambda: resumed(view), "the viewer's screen entered again", view)
     shown = view.wait_for(r"time\s+category\s+type\s+status\s+summary")  # the column names
     view.wait_for(r"detail\s+q quit\s+\? keys")  # and the footer: the whole screen is back
     assert "3 events" in shown and "message 2" in shown
@@ -338,13 +340,20 @@ def process_state(pid: int) -> str:
         return stat.read().rsplit(")", 1)[1].split()[0]
 
 
-def wait_until(condition: Callable[[], bool], what: str, timeout: float = 15.0) -> None:
+def wait_until(
+    condition: Callable[[], bool], what: str, view: View | None = None, timeout: float = 15.0
+) -> None:
+    """Wait for ``condition``; with a ``view``, take what it writes meanwhile (a viewer that
+    cannot write blocks, as it would on a terminal that is not read)."""
     done = threading.Event()
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError(f"not met within {timeout}s: {what}")
-        done.wait(0.05)
+        if view is None:
+            done.wait(0.05)
+        else:
+            view.read(0.05)
 
 
 def test_no_color_writes_no_colour(sim: Simulator, spawn: Spawn) -> None:
@@ -385,7 +394,7 @@ def test_the_cursor_file_is_saved_when_the_runs_end_while_the_viewer_stays_open(
     cursor = tmp_path / "cursor"
     view = spawn("run_1", "--base-url", sim.base_url, "--cursor-file", str(cursor))
     view.wait_for(r"ended: completed")
-    wait_until(lambda: saved_cursor(cursor, "run_1") == "e2", "saved before q is pressed")
+    wait_until(lambda: saved_cursor(cursor, "run_1") == "e2", "saved before q is pressed", view)
     assert view.child.proc.isalive()
     view.keys("q")
     assert view.child.finish() == 0
