@@ -155,14 +155,15 @@ class Flow:
                     seen.popitem(last=False)
         obj = jsontext.parse(data)
         if isinstance(obj, dict):
-            event = RunEvent(event_id, obj, self.run_id)
+            event, wrapped = RunEvent(event_id, obj, self.run_id), False
         else:
-            event = event_of(frame, obj, self.run_id)[0]
+            event, wrapped = event_of(frame, obj, self.run_id)[0], True
+        if self._filtered and not selected(self.config, event):
+            return None  # filtered out: not worth a warning either
+        if wrapped:
             step.notes.append(
                 ("warn", f"event {event_id or '(no id)'} has data that is not a JSON object")
             )
-        if self._filtered and not selected(self.config, event):
-            return None
         if self.raw:
             step.raw.append(frame.raw)
             step.raw_upto.append(len(step.raw))

@@ -69,6 +69,7 @@ def test_ids_longer_than_1_kib_are_not_remembered() -> None:
 def test_selection_and_non_object_data() -> None:
     flow = Flow(config(grep=("keep",)), "run_1")
     stream = block("e1", {"m": "keep"}) + block("e2", {"m": "drop"}) + b"id: e3\ndata: keep?\n\n"
+    stream += b"id: e4\ndata: drop\n\n"  # not an object either, and filtered out: no warning
     step = flow.feed(frames(stream))
     assert ids(step) == ["e1", "e3"]
     assert step.events[1].data == {"event": "message", "id": "e3", "data": "keep?"}
