@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import os
 import sys
 from dataclasses import replace
@@ -117,6 +118,7 @@ def follow(config: Config, reporter: Reporter) -> int:
     sim = None
     tail: Tail | None = None
     renderer: Renderer | None = None
+    on_terminal = _isatty(sys.stdout)  # asked now: a terminal that was closed answers no
     errors: list[str] = []
     summary = False
     word = ""
@@ -161,9 +163,14 @@ def follow(config: Config, reporter: Reporter) -> int:
     except Terminated as exc:  # SIGTERM, or SIGHUP (HungUp)
         code, summary, word = exc.exit_code, True, exc.word
         _mark(renderer, word)
+    except OSError as exc:
+        if not (on_terminal and exc.errno == errno.EIO):
+            code, errors = ExitCode.FAILURE, [internal_error(exc)]
+        else:  # the terminal was closed but was not ours to get SIGHUP from: the same ending
+            code, summary, word = ExitCode.HANGUP, True, "hung up"
+            _silence_stdout()
     except Exception as exc:  # the last guard: one line, never a traceback
-        code = ExitCode.FAILURE
-        errors = [f"internal error: {type(exc).__name__}: {exc}"]
+        code, errors = ExitCode.FAILURE, [internal_error(exc)]
     finally:
         code = _cleanup(renderer, tail, sim, reporter, code)
     if summary and tail is not None:
@@ -172,6 +179,10 @@ def follow(config: Config, reporter: Reporter) -> int:
     if errors:
         reporter.error(errors)
     return code
+
+
+def internal_error(exc: Exception) -> str:
+    return f"internal error: {type(exc).__name__}: {exc}"
 
 
 def in_user_terms(error: TailError, config: Config) -> TailError:
