@@ -12,6 +12,7 @@ import typer
 from typer.core import TyperCommand
 
 from bctrl_tail import __version__, interrupts
+from bctrl_tail.completion import fix_zsh_script
 from bctrl_tail.errors import ExitCode, Terminated
 from bctrl_tail.options import Options, command_parameters
 
@@ -71,6 +72,7 @@ def tail(**values: Any) -> int:
 
 tail.__signature__ = inspect.Signature([VERSION, *command_parameters()])  # type: ignore[attr-defined]
 
+fix_zsh_script()  # before --install-completion / --show-completion can use Typer's template
 app = typer.Typer(
     add_completion=True,
     pretty_exceptions_enable=False,

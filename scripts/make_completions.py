@@ -1,8 +1,9 @@
 """Regenerate completions/ from the app: `python scripts/make_completions.py` (--check to verify).
 
-The scripts are Typer's own (zsh's made to work from fpath as well as sourced), for the
-console script `bctrl-tail`; each asks the installed program for candidates at TAB time, so
-option values (categories, output modes…) stay current.
+The scripts are Typer's own (zsh's made to work from fpath as well as sourced: see
+``bctrl_tail/completion.py``, which ``--install-completion`` uses too), for the console script
+`bctrl-tail`; each asks the installed program for candidates at TAB time, so option values
+(categories, output modes…) stay current.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import sys
 from pathlib import Path
 
 from typer._completion_shared import get_completion_script
+
+from bctrl_tail.completion import fix_zsh_script
 
 PROG = "bctrl-tail"
 COMPLETE_VAR = "_BCTRL_TAIL_COMPLETE"
@@ -22,26 +25,10 @@ FILES = {
 }
 OUT = Path(__file__).resolve().parents[1] / "completions"
 
-# Typer's zsh script only registers its function with compdef, which is right when the file
-# is sourced; autoloaded from a folder on fpath (as `_bctrl-tail`), the file is the completion
-# function itself, and the first TAB would only register it and complete nothing. Click's own
-# zsh script tells the two apart the same way.
-ZSH_REGISTER = "compdef _bctrl_tail_completion bctrl-tail"
-ZSH_EITHER_WAY = """\
-if [[ $zsh_eval_context[-1] == loadautofunc ]]; then
-  # autoloaded from fpath as _bctrl-tail: complete now
-  _bctrl_tail_completion "$@"
-else
-  # sourced: register the function for the next TAB
-  compdef _bctrl_tail_completion bctrl-tail
-fi"""
-
 
 def script(shell: str) -> str:
+    assert fix_zsh_script(), "Typer's zsh script changed: review bctrl_tail/completion.py"
     text = get_completion_script(prog_name=PROG, complete_var=COMPLETE_VAR, shell=shell).strip()
-    if shell == "zsh":
-        assert text.endswith(ZSH_REGISTER), "Typer's zsh script changed: review ZSH_EITHER_WAY"
-        text = text.removesuffix(ZSH_REGISTER) + ZSH_EITHER_WAY
     return text + "\n"
 
 

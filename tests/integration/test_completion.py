@@ -91,23 +91,26 @@ def test_zsh_and_fish_completion_requests_answer() -> None:
     assert fish.stdout.split() == ["auto", "view", "table", "pretty", "jsonl", "raw"]
 
 
-def in_bash(line: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """Run a command line under bash, so Typer detects bash as the user's shell. The trailing
-    `exit` keeps bash as the command's parent: a lone command is exec'd in bash's place, and
-    Typer, looking up the process tree, then finds whatever started the tests (or no shell)."""
+def in_shell(
+    line: str, env: dict[str, str], shell: str = "bash"
+) -> subprocess.CompletedProcess[str]:
+    """Run a command line under ``shell``, so Typer detects it as the user's shell. The
+    trailing `exit` keeps the shell as the command's parent: a lone command is exec'd in the
+    shell's place, and Typer, looking up the process tree, then finds whatever started the
+    tests (or no shell)."""
     script = f"{line}\nexit $?"
     return subprocess.run(
-        ["bash", "-c", script], capture_output=True, text=True, env=env, timeout=30
+        [shell, "-c", script], capture_output=True, text=True, env=env, timeout=30
     )
 
 
 def test_show_and_install_completion_for_bash(tmp_path: Path) -> None:
     env = child_env({"HOME": str(tmp_path)})
     command = shlex.join(cli_command())
-    shown = in_bash(f"{command} --show-completion", env)
+    shown = in_shell(f"{command} --show-completion", env)
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.strip() == (REPO / "completions" / "bctrl-tail.bash").read_text().strip()
-    installed = in_bash(f"{command} --install-completion", env)
+    installed = in_shell(f"{command} --install-completion", env)
     assert installed.returncode == 0, installed.stderr
     assert "bctrl-tail" in (tmp_path / ".bashrc").read_text()
 
@@ -143,7 +146,6 @@ SHELLS = {
 @pytest.mark.slow
 @pytest.mark.parametrize("case", SHELLS)
 def test_the_scripts_complete_where_the_readme_puts_them(case: str, tmp_path: Path) -> None:
-    import pexpect
 
     shell, place, name, rc = SHELLS[case]
     if shutil.which(shell) is None or (case.startswith("bash-") and not BASH_COMPLETION.exists()):
@@ -154,10 +156,21 @@ def test_the_scripts_complete_where_the_readme_puts_them(case: str, tmp_path: Pa
     rc_file = {"bash": ".bashrc", "zsh": ".zshrc", "fish": ".config/fish/config.fish"}[shell]
     (tmp_path / rc_file).parent.mkdir(parents=True, exist_ok=True)
     (tmp_path / rc_file).write_text(rc)
-    env = child_env({"HOME": str(tmp_path), "TERM": "xterm"})
+    assert_first_tab_completes(shell, tmp_path)
+
+
+def shell_env(home: Path) -> dict[str, str]:
+    env = child_env({"HOME": str(home), "TERM": "xterm"})
     for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "BASH_COMPLETION_USER_DIR", "ZDOTDIR"):
         env.pop(name, None)
-    child = pexpect.spawn(shell, ["-i"], env=env, cwd=str(tmp_path), encoding="utf-8",
+    return env
+
+
+def assert_first_tab_completes(shell: str, home: Path) -> None:
+    """An interactive ``shell`` with ``home`` as HOME completes a category on the first TAB."""
+    import pexpect
+
+    child = pexpect.spawn(shell, ["-i"], env=shell_env(home), cwd=str(home), encoding="utf-8",
                           timeout=20, dimensions=(30, 150))  # fmt: skip
     try:
         child.sendline("echo READY")
@@ -166,3 +179,19 @@ def test_the_scripts_complete_where_the_readme_puts_them(case: str, tmp_path: Pa
         child.expect("captcha")  # completed on the first TAB
     finally:
         child.close(force=True)
+
+
+@pytest.mark.slow
+def test_install_completion_for_zsh_completes_on_the_first_tab(tmp_path: Path) -> None:
+    """Typer's own zsh script, autoloaded from ~/.zfunc where it installs it, would only
+    register itself on the first TAB; ours completes."""
+    if shutil.which("zsh") is None:
+        pytest.skip("zsh is not installed")
+    installed = in_shell(
+        f"{shlex.join(cli_command())} --install-completion", shell_env(tmp_path), "zsh"
+    )
+    assert installed.returncode == 0, installed.stderr
+    script = (tmp_path / ".zfunc" / "_bctrl-tail").read_text()
+    assert script.strip() == (REPO / "completions" / "_bctrl-tail").read_text().strip()
+    assert "fpath+=~/.zfunc" in (tmp_path / ".zshrc").read_text()
+    assert_first_tab_completes("zsh", tmp_path)
