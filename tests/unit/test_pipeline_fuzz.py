@@ -25,6 +25,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from rich.console import Console
+from rich.text import Text
 from textual.pilot import Pilot
 
 from bctrl_tail.config import Config, Options, build_config
@@ -38,7 +39,7 @@ from bctrl_tail.render.raw import RawOutput
 from bctrl_tail.render.table import TableRenderer
 from bctrl_tail.render.timefmt import TIME_FORMATS
 from bctrl_tail.render.view.bridge import ViewRenderer
-from bctrl_tail.render.view.detail import pretty_json, title_of
+from bctrl_tail.render.view.detail import pretty_json, readable_json, title_of
 from bctrl_tail.render.view.header import Display, header_text
 from bctrl_tail.render.view.store import Filters, Store, parse_entry
 from bctrl_tail.reporter import Reporter
@@ -242,8 +243,10 @@ def check_view(out: Outcome, runs: tuple[str, ...], width: int, time_format: str
         entry = store.row(i)
         event = parse_entry(entry)
         console.print(row_line(cells(event, formatter(event.time), entry.run_id), lay))
-        shown = pretty_json(entry)
+        shown = readable_json(entry)
         console.print(title_of(entry, shown))
+        console.print(Text(shown))
+        console.print(Text(pretty_json(entry)))  # what c copies
     states = {
         run: ConnState("ended", ended_status=e.status, run_id=run) for run, e in out.ended.items()
     }

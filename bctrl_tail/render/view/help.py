@@ -24,7 +24,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("PgUp PgDn", "a page up or down"),
     ("Home g", "the oldest row kept"),
     ("End G", "follow the newest event again"),
-    ("Enter", "the selected event's whole JSON (Esc goes back, c copies it)"),
+    ("Enter", "the selected event's whole JSON (j k g G scroll it, Esc goes back, c copies it)"),
     ("/", "filter: events whose JSON contains the text (Enter keeps, Esc clears)"),
     ("f", "only failures (the red rows), on/off"),
     ("r", "several runs: show one run, the next, then all again"),
