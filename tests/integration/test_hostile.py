@@ -103,7 +103,7 @@ def test_ca_bundle_from_the_environment_is_used(sim: Simulator) -> None:
 def test_raw_output_writes_non_object_data_without_a_warning(sim: Simulator) -> None:
     # raw writes frames unchanged: the "not a JSON object" warning is about the wrapping the
     # other modes do, so it has nothing to say here
-    frames = b"id: e1\ndata: plain text\n\n" + b'id: e2\ndata: [1, 2]\n\n'
+    frames = b"id: e1\ndata: plain text\n\n" + b"id: e2\ndata: [1, 2]\n\n"
     serve(sim, frames)
     result = run_cli("run_1", "--base-url", sim.base_url, "-o", "raw")
     assert result.code == 0, result.stderr

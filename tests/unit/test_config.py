@@ -239,9 +239,9 @@ def test_base_url_precedence_option_then_base_then_api_url() -> None:
 def test_an_empty_base_url_option_is_refused_and_empty_variables_are_unset() -> None:
     env = {**ENV, "BCTRL_BASE_URL": "https://base.example"}
     for value in ("", "  "):
-        with pytest.raises(UsageError, match="^empty value for --base-url$"):
+        with pytest.raises(UsageError, match=r"^empty value for --base-url$"):
             build(env=env, base_url=value)
-    with pytest.raises(UsageError, match="^empty value for --base-url$"):
+    with pytest.raises(UsageError, match=r"^empty value for --base-url$"):
         build(base_url="", demo=True, run_ids=())
     unset = build(env={**ENV, "BCTRL_BASE_URL": " ", "BCTRL_API_URL": ""})
     assert (unset.base_url, unset.base_url_from) == ("https://api.bctrl.ai", "")
