@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import inspect
+import os
 import re
 import sys
 from typing import Annotated, Any, NoReturn
@@ -166,6 +167,8 @@ def _usage_message(exc: Exception) -> str:
 def main(argv: list[str] | None = None) -> NoReturn:
     """Entry point: every outcome leaves through sys.exit with a documented code."""
     interrupts.install()
+    if sys.stderr is None:  # started with `2>&-`: messages go nowhere; exit codes still count
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115
     usage_error = _click_class("UsageError")
     click_exception = _click_class("ClickException")
     if not {"-h", "--help"}.isdisjoint(sys.argv[1:] if argv is None else argv):

@@ -145,9 +145,23 @@ class CursorFile:
         self._interval = interval
         self._changed = False
         self._tried_at = float("-inf")
+        self._held: dict[str, str] = {}  # handed to the output, not yet known to be written
 
     def current(self, run_id: str) -> str | None:
         return self._runs.get(run_id)
+
+    def hold(self, run_id: str, event_id: str) -> None:
+        """``event_id`` was handed to the output; it counts once ``commit`` says the output
+        was flushed. An event whose write failed (a full disk, a closed pipe) is thus never
+        skipped by the next run."""
+        self._held[run_id] = event_id
+
+    def commit(self) -> None:
+        """The output was flushed: every held id is now the run's cursor."""
+        if self._held:
+            for run_id, event_id in self._held.items():
+                self.update(run_id, event_id)
+            self._held.clear()
 
     def update(self, run_id: str, event_id: str) -> None:
         if event_id and self._runs.get(run_id) != event_id:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import errno
 import os
 import sys
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO, cast
 
 from bctrl_tail.auth import FROM_LOGIN, login_token
 from bctrl_tail.config import Config, Options, build_config
 from bctrl_tail.errors import ExitCode, TailError, Terminated
+from bctrl_tail.output import Output, OutputError, silence_stdout
 from bctrl_tail.reporter import Reporter
 
 if TYPE_CHECKING:
@@ -22,11 +22,14 @@ if TYPE_CHECKING:
 
 def execute(opts: Options) -> int:
     reporter = Reporter(sys.stderr, quiet=opts.quiet, verbose=opts.verbose and not opts.quiet)
+    if sys.stdout is None:  # started with stdout closed (`>&-`): nothing could be shown
+        reporter.error(["error: cannot write to stdout: it is closed"])
+        return ExitCode.FAILURE
     try:
         config = build_config(
             opts,
             env=os.environ,
-            stdout_is_tty=sys.stdout.isatty(),
+            stdout_is_tty=_isatty(sys.stdout),
             stdin_is_tty=_isatty(sys.stdin),
             now=dt.datetime.now(dt.timezone.utc),
             login=lambda base: login_token(base, os.environ, note=reporter.debug),
@@ -58,23 +61,24 @@ def report_resume(config: Config, reporter: Reporter, *, cursor_given: bool) -> 
         reporter.info(f"resuming {which}after {cursor} (from {path})")
 
 
-def make_renderer(config: Config, reporter: Reporter) -> Renderer:
-    if config.output == "jsonl":
+def make_renderer(config: Config, reporter: Reporter, out: Output) -> Renderer:
+    """The renderer of ``config.output``, writing to ``out`` (stdout)."""
+    is_tty = _isatty(sys.stdout)
+    if config.output in ("jsonl", "raw"):
+        stream = cast(BinaryIO, out.binary())
+        if config.output == "raw":
+            from bctrl_tail.render.raw import RawOutput
+
+            return RawOutput(stream, terminal=is_tty)
         from bctrl_tail.render.jsonl import JsonlRenderer
 
-        several = len(config.run_ids) > 1
-        return JsonlRenderer(sys.stdout.buffer, terminal=sys.stdout.isatty(), run_ids=several)
-    if config.output == "raw":
-        from bctrl_tail.render.raw import RawOutput
-
-        return RawOutput(sys.stdout.buffer, terminal=sys.stdout.isatty())
+        return JsonlRenderer(stream, terminal=is_tty, run_ids=len(config.run_ids) > 1)
     from bctrl_tail.terminal import make_console
 
     # what the terminal's encoding cannot show becomes "?", never a crash that loses the tail
     with contextlib.suppress(AttributeError, ValueError):
         sys.stdout.reconfigure(errors="replace")  # type: ignore[union-attr]
-    is_tty = sys.stdout.isatty()
-    console = make_console(sys.stdout, color=config.color, is_tty=is_tty)
+    console = make_console(cast(TextIO, out), color=config.color, is_tty=is_tty)
     if config.output == "pretty":
         from bctrl_tail.render.pretty import PrettyRenderer
 
@@ -118,7 +122,7 @@ def follow(config: Config, reporter: Reporter) -> int:
     sim = None
     tail: Tail | None = None
     renderer: Renderer | None = None
-    on_terminal = _isatty(sys.stdout)  # asked now: a terminal that was closed answers no
+    out = Output(sys.stdout, terminal=_isatty(sys.stdout))
     errors: list[str] = []
     summary = False
     word = ""
@@ -129,7 +133,7 @@ def follow(config: Config, reporter: Reporter) -> int:
         from bctrl_tail.render.raw import RawOutput
         from bctrl_tail.tail import Tail
 
-        renderer = make_renderer(config, reporter)
+        renderer = make_renderer(config, reporter, out)
         raw = renderer if isinstance(renderer, RawOutput) else None
         tail = Tail(config, renderer, reporter, raw=raw)
         if config.output == "view":
@@ -146,7 +150,7 @@ def follow(config: Config, reporter: Reporter) -> int:
         else:
             code = tail.run()
     except BrokenPipeError:
-        _silence_stdout()
+        silence_stdout()
         code = ExitCode.OK
         renderer = None
     except TailError as exc:
@@ -163,26 +167,16 @@ def follow(config: Config, reporter: Reporter) -> int:
     except Terminated as exc:  # SIGTERM, or SIGHUP (HungUp)
         code, summary, word = exc.exit_code, True, exc.word
         _mark(renderer, word)
-    except OSError as exc:
-        if not (on_terminal and exc.errno == errno.EIO):
-            code, errors = ExitCode.FAILURE, [internal_error(exc)]
-        else:  # the terminal was closed but was not ours to get SIGHUP from: the same ending
-            code, summary, word = ExitCode.HANGUP, True, "hung up"
-            _silence_stdout()
     except Exception as exc:  # the last guard: one line, never a traceback
-        code, errors = ExitCode.FAILURE, [internal_error(exc)]
+        code, errors = ExitCode.FAILURE, [f"internal error: {type(exc).__name__}: {exc}"]
     finally:
-        code = _cleanup(renderer, tail, sim, reporter, code)
+        code = _cleanup(renderer, tail, sim, reporter, code, out)
     if summary and tail is not None:
         reporter.info(stopped_line(tail, word))
     reporter.release()
     if errors:
         reporter.error(errors)
     return code
-
-
-def internal_error(exc: Exception) -> str:
-    return f"internal error: {type(exc).__name__}: {exc}"
 
 
 def in_user_terms(error: TailError, config: Config) -> TailError:
@@ -221,19 +215,28 @@ def stopped_line(tail: Tail, word: str) -> str:
 
 
 def _cleanup(
-    renderer: Renderer | None, tail: Tail | None, sim: Any, reporter: Reporter, code: int
+    renderer: Renderer | None,
+    tail: Tail | None,
+    sim: Any,
+    reporter: Reporter,
+    code: int,
+    out: Output,
 ) -> int:
     """Close the display, save the resume point, stop the demo server — whatever happened.
 
     Each step has its own guard, so a second Ctrl-C while the table closes still saves the
-    cursor file and stops the server.
+    cursor file and stops the server. The cursor file moves past the events written last
+    only when the output took them.
     """
     try:
         if renderer is not None:
             try:
                 renderer.close(tail.ended_runs if tail is not None else {})
-            except OSError:  # stdout closed by its reader, or the terminal hung up (EIO)
-                _silence_stdout()
+            except (OSError, OutputError):  # the reader left, a full disk, a closed terminal
+                silence_stdout()
+            else:
+                if tail is not None and not out.failed:
+                    tail.cursor_file.commit()
     except (KeyboardInterrupt, Terminated):
         pass
     try:
@@ -266,10 +269,3 @@ def _isatty(stream: Any) -> bool:
         return bool(stream is not None and stream.isatty())
     except (AttributeError, ValueError, OSError):
         return False
-
-
-def _silence_stdout() -> None:
-    """stdout was closed by the reader (`| head -1`): leave quietly, no flush errors at exit."""
-    with contextlib.suppress(OSError, ValueError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())

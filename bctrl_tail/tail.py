@@ -129,13 +129,14 @@ class Tail:
             while True:
                 code = self._all_ended()
                 if code is not None:
+                    self._flush()
                     return code
                 batch = self._take(self._slice())
                 if batch:
                     code = self._handle(batch)
                     if code is not None:
-                        self.renderer.flush()
-                        return code
+                        self._flush()
+                        return self._failed_first(code)
                 self._housekeeping()
                 self._tick()
         finally:
@@ -167,7 +168,7 @@ class Tail:
             code = self._items(run, items)
             if code is not None:
                 return code
-            self.renderer.flush()  # per connection: what one take produced is bounded
+            self._flush()  # per connection: what one take produced is bounded
         return None
 
     def _items(self, run: Followed, items: list[Item]) -> ExitCode | None:
@@ -282,7 +283,7 @@ class Tail:
         "stopping at 'page.error'" then shows below that event, not above it."""
         if not notes:
             return
-        self.renderer.flush()  # in raw mode the raw sink is the renderer
+        self._flush()  # in raw mode the raw sink is the renderer
         reporter = self.reporter
         for level, line in notes:
             getattr(reporter, level)(self._about(run, line))
@@ -301,7 +302,7 @@ class Tail:
             finally:  # counted once per batch, and exactly even if Ctrl-C cut it short
                 self._count(run, events[:done] if done < len(events) else events)
             return None
-        update = self.cursor_file.update
+        hold = self.cursor_file.hold
         run_id = run.run_id
         for n, event in enumerate(events):
             on_event(event)
@@ -309,14 +310,14 @@ class Tail:
             event_id = event.id
             if event_id:
                 run.last_id = stats.last_id = event_id
-                update(run_id, event_id)
+                hold(run_id, event_id)
             if limit is not None and stats.shown >= limit:
                 # With several runs a batch may hold more than -n allows: the rest is not
                 # shown, and raw output stops at this event's block too.
                 if step.raw:
                     self._write_raw(run, step.raw[: step.raw_upto[n]])
                 noun = "event" if stats.shown == 1 else "events"
-                self.renderer.flush()  # the events before the line that says why they end
+                self._flush()  # the events before the line that says why they end
                 self.reporter.info(f"stopping after {stats.shown} {noun} (--max-events)")
                 return ExitCode.OK
         return None
@@ -328,7 +329,7 @@ class Tail:
         last = next((event.id for event in reversed(shown) if event.id), None)
         if last:
             run.last_id = self.stats.last_id = last
-            self.cursor_file.update(run.run_id, last)
+            self.cursor_file.hold(run.run_id, last)
 
     def _write_raw(self, run: Followed, blocks: list[bytes]) -> None:
         """Raw output: the blocks as received; with several runs, an SSE comment line
@@ -427,10 +428,22 @@ class Tail:
         if self._deadline is not None and self.clock() >= self._deadline:
             raise TimedOut(f"--timeout {self.config.timeout:g}s elapsed")
 
+    def _flush(self) -> None:
+        """Write what was rendered; once it is written, the cursor file may move past it."""
+        self.renderer.flush()
+        self.cursor_file.commit()
+
+    def _failed_first(self, code: ExitCode) -> ExitCode:
+        """-n or --until stopped the tail: with --exit-status, a run that had already ended
+        without success still makes it 3 (a CI job must not go green on it)."""
+        if code == ExitCode.OK and any(r.code == ExitCode.RUN_FAILED for r in self.runs.values()):
+            return ExitCode.RUN_FAILED
+        return code
+
     def _tick(self) -> None:
         """Housekeeping at every wake-up (at least once a second, see ``_slice``): write
         what was rendered, save the cursor file when due, honour --timeout."""
-        self.renderer.flush()
+        self._flush()
         self._save_cursor(self.clock())
         self._check_deadline()
 
