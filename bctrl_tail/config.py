@@ -253,19 +253,20 @@ def build_config(
             )
     if opts.demo_speed != 1.0 and not opts.demo:
         raise UsageError("--demo-speed only applies with --demo")
-    if opts.demo and (opts.base_url or opts.api_key):
-        given = "--base-url" if opts.base_url else "--api-key"
-        raise UsageError(
-            f"{given} does not apply with --demo: the demo serves its own runs on loopback",
-            hint="leave out --demo to follow a real run",
-        )
     for option, text in (
+        ("--base-url", opts.base_url),  # never the variables or production in its place
         ("--cursor", opts.cursor),
         ("--cursor-file", opts.cursor_file),
         ("--since", opts.since),
     ):
         if text is not None and not text.strip():  # an unset shell variable, most likely
             raise UsageError(f"empty value for {option}")
+    if opts.demo and (opts.base_url or opts.api_key):
+        given = "--base-url" if opts.base_url else "--api-key"
+        raise UsageError(
+            f"{given} does not apply with --demo: the demo serves its own runs on loopback",
+            hint="leave out --demo to follow a real run",
+        )
     if opts.cursor is not None and len(run_ids) > 1:
         raise UsageError(
             "--cursor applies to one run, and several were given",
@@ -350,7 +351,8 @@ def base_url_source(opts: Options, env: Mapping[str, str]) -> str:
 
 
 def _base_url(opts: Options, env: Mapping[str, str]) -> str:
-    """--base-url, else BCTRL_BASE_URL, else the bctrl CLI's BCTRL_API_URL without its /v1."""
+    """--base-url, else BCTRL_BASE_URL, else the bctrl CLI's BCTRL_API_URL without its /v1.
+    An empty variable counts as unset, as variables do; an empty --base-url never gets here."""
     if opts.base_url:
         return normalize_base_url(opts.base_url, allow_http=opts.allow_http)
     for name in ("BCTRL_BASE_URL", "BCTRL_API_URL"):

@@ -160,7 +160,7 @@ class Flow:
             event, wrapped = event_of(frame, obj, self.run_id)[0], True
         if self._filtered and not selected(self.config, event):
             return None  # filtered out: not worth a warning either
-        if wrapped:
+        if wrapped and not self.raw:  # raw writes the frame as it came: nothing was wrapped
             step.notes.append(
                 ("warn", f"event {event_id or '(no id)'} has data that is not a JSON object")
             )

@@ -98,3 +98,16 @@ def test_ca_bundle_from_the_environment_is_used(sim: Simulator) -> None:
     )
     assert result.code == 1
     assert "/nonexistent/ca-bundle.pem" in result.stderr  # requests looked for the bundle
+
+
+def test_raw_output_writes_non_object_data_without_a_warning(sim: Simulator) -> None:
+    # raw writes frames unchanged: the "not a JSON object" warning is about the wrapping the
+    # other modes do, so it has nothing to say here
+    frames = b"id: e1\ndata: plain text\n\n" + b"id: e2\ndata: [1, 2]\n\n"
+    serve(sim, frames)
+    result = run_cli("run_1", "--base-url", sim.base_url, "-o", "raw")
+    assert result.code == 0, result.stderr
+    assert result.stdout.startswith(frames.decode())
+    assert "not a JSON object" not in result.stderr
+    jsonl = run_cli("run_1", "--base-url", sim.base_url, "-o", "jsonl")
+    assert jsonl.stderr.count("not a JSON object") == 2  # the other modes still warn

@@ -169,3 +169,27 @@ def test_simulator_section_names_every_option() -> None:
     assert "--replay" in names
     missing = [name for name in names if f"`{name}" not in section]
     assert not missing
+
+
+def test_the_dedupe_command_for_a_resume_after_kill_9(api: Simulator, tmp_path: Path) -> None:
+    """The cursor file section's jq command, on what a resume after SIGKILL appends: the
+    events after the last save a second time. It keeps each event once, in order."""
+    command = re.search(r"`(jq -c -n 'foreach [^`]*run_123\.jsonl)`", README)
+    assert command is not None
+    recipe = "bctrl-tail run_123 --cursor-file run_123.cursor -o jsonl >> run_123.jsonl"
+    assert recipe in README
+    first = run_script(recipe, api, tmp_path)
+    assert first.returncode == 0, first.stderr
+    ids = [json.loads(line)["id"] for line in (tmp_path / "run_123.jsonl").open()]
+    cursor = tmp_path / "run_123.cursor"
+    saved = json.loads(cursor.read_text(encoding="utf-8"))
+    assert saved["runs"]["run_123"] == ids[-1]
+    saved["runs"]["run_123"] = ids[len(ids) // 2]  # the file a second behind, as SIGKILL leaves it
+    cursor.write_text(json.dumps(saved), encoding="utf-8")
+    again = run_script(recipe, api, tmp_path)
+    assert again.returncode == 0, again.stderr
+    appended = [json.loads(line)["id"] for line in (tmp_path / "run_123.jsonl").open()]
+    assert appended == ids + ids[len(ids) // 2 + 1 :]  # shown again: twice in the file
+    deduped = run_script(command.group(1), api, tmp_path)
+    assert deduped.returncode == 0, deduped.stderr
+    assert [json.loads(line)["id"] for line in deduped.stdout.splitlines()] == ids

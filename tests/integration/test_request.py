@@ -154,3 +154,24 @@ def test_verbose_shows_url_never_the_key(sim: Simulator) -> None:
     assert f"{sim.base_url}/v2/runs/run_1/events/stream?type=navigation" in result.stderr
     assert "HTTP 200" in result.stderr
     assert KEY not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("value", ["", " "])
+def test_an_empty_base_url_is_refused_not_replaced_by_the_environment(
+    sim: Simulator, value: str
+) -> None:
+    # `--base-url "$STAGING"` with STAGING unset must not quietly tail what the variables
+    # (or the production default) name instead.
+    sim.add_run(Run("run_1", EVENTS))
+    result = run_cli("run_1", "--base-url", value, env={"BCTRL_BASE_URL": sim.base_url})
+    assert result.code == 2
+    assert "empty value for --base-url" in result.stderr
+    assert result.stdout == ""
+    assert sim.requests == []
+
+
+def test_empty_base_url_variables_count_as_unset(sim: Simulator) -> None:
+    sim.add_run(Run("run_1", EVENTS))
+    result = run_cli("run_1", env={"BCTRL_BASE_URL": "", "BCTRL_API_URL": sim.base_url + "/v1"})
+    assert result.code == 0, result.stderr
+    assert len(sim.requests) == 1

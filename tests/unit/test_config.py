@@ -234,3 +234,16 @@ def test_base_url_precedence_option_then_base_then_api_url() -> None:
     with pytest.raises(UsageError) as bad:
         build(env={**ENV, "BCTRL_API_URL": "not a url"})
     assert "BCTRL_API_URL" in str(bad.value.detail)
+
+
+def test_an_empty_base_url_option_is_refused_and_empty_variables_are_unset() -> None:
+    env = {**ENV, "BCTRL_BASE_URL": "https://base.example"}
+    for value in ("", "  "):
+        with pytest.raises(UsageError, match=r"^empty value for --base-url$"):
+            build(env=env, base_url=value)
+    with pytest.raises(UsageError, match=r"^empty value for --base-url$"):
+        build(base_url="", demo=True, run_ids=())
+    unset = build(env={**ENV, "BCTRL_BASE_URL": " ", "BCTRL_API_URL": ""})
+    assert (unset.base_url, unset.base_url_from) == ("https://api.bctrl.ai", "")
+    api = build(env={**ENV, "BCTRL_BASE_URL": "", "BCTRL_API_URL": "https://gw.example/v1"})
+    assert (api.base_url, api.base_url_from) == ("https://gw.example", "BCTRL_API_URL")

@@ -163,3 +163,11 @@ def test_end_line_for_every_way_a_run_ends() -> None:
     assert end_line("run_1", None, shown=3, reconnects=0, stopped="interrupted", last_id="e2") == (
         "interrupted: 3 events shown, 0 reconnects, last id e2"
     )
+
+
+def test_raw_output_has_no_warning_for_non_object_data() -> None:
+    stream = b"id: e1\ndata: plain\n\n"
+    raw = Flow(config(), "run_1", raw=True).feed(frames(stream))
+    assert (ids(raw), raw.raw, raw.notes) == (["e1"], [stream], [])
+    wrapped = Flow(config(), "run_1").feed(frames(stream))
+    assert wrapped.notes == [("warn", "event e1 has data that is not a JSON object")]
