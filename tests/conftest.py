@@ -17,6 +17,16 @@ SLOW_FILES = frozenset(
 )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Compiled bytecode for the processes the tests start (most tests start the CLI).
+
+    With PYTHONDONTWRITEBYTECODE set, as on some CI machines, every one of those processes
+    compiled this checkout's modules from source again: 20-30 ms of each start-up, which a
+    user's installed copy (compiled by pip) never pays. Unset here, before the workers
+    start, the first process writes ``__pycache__`` (git-ignored) and the others use it."""
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
+
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """`-n auto`: two workers per core. Most tests wait on sockets, pipes and child processes
     rather than compute, so one worker per core leaves the cores idle half of the time."""
