@@ -255,6 +255,7 @@ def build_config(
         raise UsageError("--demo-speed only applies with --demo")
     for option, text in (
         ("--base-url", opts.base_url),  # never the variables or production in its place
+        ("--api-key", opts.api_key),  # never the variable or the bctrl CLI login instead
         ("--cursor", opts.cursor),
         ("--cursor-file", opts.cursor_file),
         ("--since", opts.since),

@@ -39,6 +39,7 @@ RUN_TAG_WIDTH = 5  # below RUN_MIN: the end of the run id, so runs differ withou
 STATUS_MIN = 46  # below this, the status gives way
 CATEGORY_WIDTH = 8
 RUN_WIDTH = 12
+RUN_WIDTH_ROOMY = 26  # from ROOMY columns the run column grows to the longest id, up to this
 STATUS_WIDTH = 9
 TYPE_WIDTH = 16  # shortened types (category shown)
 TYPE_WIDTH_FULL = 16  # full types (no category column): the summary needs the room more
@@ -83,16 +84,27 @@ class Layout:
 
 
 def layout(
-    width: int, *, time_format: str = "local", runs: bool = False, room: int | None = None
+    width: int,
+    *,
+    time_format: str = "local",
+    runs: bool = False,
+    room: int | None = None,
+    run_chars: int = RUN_WIDTH,
 ) -> Layout:
     """Column widths for a terminal ``width`` cells wide, one space between columns.
 
     ``room``: the cells a row really has when it is narrower than the terminal (the viewer's
     padding and scrollbar); the summary gets what is left of it. The columns are chosen by
-    the terminal's width alone, so ``table`` and ``view`` show the same ones side by side."""
+    the terminal's width alone, so ``table`` and ``view`` show the same ones side by side.
+    ``run_chars``: the longest run id followed, which a wide terminal shows whole (a ULID's
+    26 characters at most)."""
     time_width = TIME_WIDTHS.get(time_format, 12)
     category = CATEGORY_WIDTH if width >= WIDE else 0
-    run = (RUN_WIDTH if width >= RUN_MIN else RUN_TAG_WIDTH) if runs else 0
+    run = 0
+    if runs:
+        run = RUN_WIDTH if width >= RUN_MIN else RUN_TAG_WIDTH
+        if width >= ROOMY:
+            run = max(RUN_WIDTH, min(run_chars, RUN_WIDTH_ROOMY))
     status = STATUS_WIDTH if width >= STATUS_MIN else 0
     type_width = TYPE_WIDTH if category else TYPE_WIDTH_FULL
     if width >= ROOMY:

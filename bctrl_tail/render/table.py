@@ -202,7 +202,8 @@ def build_view(
     # several runs followed it stays even when every visible row is from one run.
     several = (runs is not None and len(runs) > 1) or len(colours) > 1
     time_style = getattr(time_format, "time_format", "local")
-    lay = layout(width, time_format=time_style, runs=several)
+    longest = max(map(len, [*(runs or ()), *colours]), default=0)
+    lay = layout(width, time_format=time_style, runs=several, run_chars=longest)
     lines: list[RenderableType] = [heading(lay), Text("─" * width, style=DIM)]
     for event in window:
         rid = run_of(event) if several else ""

@@ -39,6 +39,10 @@ def test_a_run_column_comes_first_with_several_runs_and_is_a_short_tag_when_narr
     assert layout(120, runs=True).run == RUN_WIDTH
     assert layout(60, runs=True).run == RUN_TAG_WIDTH  # runs differ without colour too
     assert "run" not in layout(120, runs=False).names
+    assert layout(120, runs=True, run_chars=26).run == 26  # a wide terminal: long ids whole
+    assert layout(200, runs=True, run_chars=60).run == 26  # up to a ULID's length
+    assert layout(200, runs=True, run_chars=5).run == RUN_WIDTH
+    assert layout(119, runs=True, run_chars=26).run == RUN_WIDTH
 
 
 @pytest.mark.parametrize(

@@ -247,3 +247,11 @@ def test_an_empty_base_url_option_is_refused_and_empty_variables_are_unset() -> 
     assert (unset.base_url, unset.base_url_from) == ("https://api.bctrl.ai", "")
     api = build(env={**ENV, "BCTRL_BASE_URL": "", "BCTRL_API_URL": "https://gw.example/v1"})
     assert (api.base_url, api.base_url_from) == ("https://gw.example", "BCTRL_API_URL")
+
+
+def test_an_empty_api_key_option_is_refused_not_replaced_by_the_variable() -> None:
+    """`--api-key "$KEY"` with KEY unset: the key in BCTRL_API_KEY (or a login) may belong to
+    another account; exit 2 says what happened instead."""
+    for value in ("", " "):
+        with pytest.raises(UsageError, match=r"^empty value for --api-key$"):
+            build(env={**ENV, "BCTRL_API_KEY": "bctrl_other"}, api_key=value)

@@ -123,6 +123,15 @@ def test_several_runs_get_a_run_column() -> None:
     assert one_run[2].split()[0] == "time"
 
 
+def test_a_wide_terminal_shows_long_run_ids_whole() -> None:
+    ulids = ("01JD5ZQ8V4K3M2N7P9R6T0W1XA", "01JD5ZQ8V4K3M2N7P9R6T0W1XB")  # 26 characters
+    rows = [event(1, runId=ulids[0]), event(2, runId=ulids[1])]
+    wide = view(rows, width=200).export_text().splitlines()
+    assert [line.split()[0] for line in wide[4:6]] == list(ulids)
+    narrow = view(rows, width=100).export_text().splitlines()
+    assert narrow[4].split()[0] == "…" + ulids[0][-11:]  # 12 columns, the end kept
+
+
 def test_the_run_column_stays_while_the_rows_on_screen_are_all_from_one_run() -> None:
     followed = {r: ConnState("live", run_id=r) for r in ("run_aaa", "run_bbb")}
     rows = [event(i, runId="run_aaa") for i in range(3)]

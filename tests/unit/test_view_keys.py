@@ -6,6 +6,7 @@ import asyncio
 import json
 
 import pytest
+from textual import events
 from textual.pilot import Pilot
 
 from bctrl_tail.render.view.bridge import ViewRenderer
@@ -319,5 +320,33 @@ def test_moving_down_onto_the_newest_row_follows_again(key: str) -> None:
         assert rows_of(pilot).following
         await feed(pilot, renderer, [event(11)])
         assert selected_name(pilot) == "event-11"
+
+    run(body)
+
+
+def wheel_up(pilot: Body, times: int) -> None:
+    """Mouse wheel up over the rows, as the terminal reports it."""
+    for _ in range(times):
+        pilot.app.post_message(
+            events.MouseScrollUp(None, 10, 8, 0, -1, 0, False, False, False, 10, 8)
+        )
+
+
+def test_the_wheel_scrolls_back_and_new_rows_leave_the_view_where_it_is() -> None:
+    async def body(pilot: Body, renderer: ViewRenderer) -> None:
+        await feed(pilot, renderer, [event(i) for i in range(1, 101)])
+        rows = rows_of(pilot)
+        bottom = rows.scroll_offset.y
+        wheel_up(pilot, 5)
+        await pilot.pause()
+        scrolled = rows.scroll_offset.y
+        assert scrolled < bottom and not rows.following
+        assert "End: follow" in header(pilot.app)
+        await feed(pilot, renderer, [event(i) for i in range(101, 121)])
+        assert rows.scroll_offset.y == scrolled  # not pulled back to the newest row
+        await pilot.press("G")
+        await pilot.pause()
+        assert rows.following and rows.scroll_offset.y > bottom
+        assert selected_name(pilot) == "event-120"
 
     run(body)

@@ -78,10 +78,11 @@ class EventRows(ScrollView, can_focus=True):
         self.store = store
         self.formatter = formatter
         self.following = True
+        self.wheeled = False  # the wheel moved the view since the last key: new rows leave it
         self.cursor = -1  # row index in the current view; -1 when empty
         self._selected_seq = -1
         self._cache: LRUCache[tuple[int, int, bool], Strip] = LRUCache(CACHE_ROWS)
-        self._layout_key: tuple[int, int, bool] = (-1, -1, False)
+        self._layout_key: tuple[int, int, int] = (-1, -1, -1)
         self._layout: Layout = layout(80)
 
     # --- layout ---
@@ -91,11 +92,17 @@ class EventRows(ScrollView, can_focus=True):
         the room the rows have inside the padding and the scrollbar."""
         room = self.scrollable_content_region.width or self.size.width
         width = max(self.app.size.width, room)
-        several = len(self.store.runs) > 1
-        if (width, room, several) != self._layout_key:
-            self._layout_key = (width, room, several)
+        runs = self.store.runs
+        several = len(runs) > 1
+        longest = max(map(len, runs), default=0) if several else 0
+        if (width, room, longest) != self._layout_key:
+            self._layout_key = (width, room, longest)
             self._layout = layout(
-                width, time_format=self.formatter.time_format, runs=several, room=room
+                width,
+                time_format=self.formatter.time_format,
+                runs=several,
+                room=room,
+                run_chars=longest,
             )
             self._cache.clear()
         return self._layout
@@ -118,7 +125,8 @@ class EventRows(ScrollView, can_focus=True):
         else:
             self.cursor = self.store.index_of(self._selected_seq)
         self._remember()
-        self._show_cursor()
+        if not self.wheeled:
+            self._show_cursor()
         self.refresh()
 
     def selected(self) -> Entry | None:
@@ -151,6 +159,7 @@ class EventRows(ScrollView, can_focus=True):
             return
         self.cursor = max(0, min(index, count - 1))
         self.following = follow or self.cursor == count - 1
+        self.wheeled = False
         self._remember()
         self._show_cursor()
         self.refresh()
@@ -175,6 +184,18 @@ class EventRows(ScrollView, can_focus=True):
         entry = self.selected()
         if entry is not None:
             self.post_message(self.Opened(entry))
+
+    def on_mouse_scroll_up(self, _: events.MouseScrollUp) -> None:
+        """Scrolling back with the wheel stops following, as leaving the newest row does:
+        new rows no longer pull the view down (End or G follows again)."""
+        self.wheeled = True
+        if self.following:
+            self.following = False
+            self.post_message(self.Moved())
+
+    def on_mouse_scroll_down(self, _: events.MouseScrollDown) -> None:
+        if not self.following:
+            self.wheeled = True
 
     def on_click(self, event: events.Click) -> None:
         self._select(self.scroll_offset.y + event.y)
