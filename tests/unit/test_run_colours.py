@@ -7,7 +7,7 @@ from __future__ import annotations
 from rich.style import Style
 from textual.pilot import Pilot
 
-from bctrl_tail.render.columns import RUN_WIDTH, short_run
+from bctrl_tail.render.columns import short_run
 from bctrl_tail.render.pretty import RUN_STYLES, RunColours
 from bctrl_tail.render.view.bridge import ViewRenderer
 from bctrl_tail.render.view.rows import EventRows
@@ -25,9 +25,10 @@ def run_cell_styles(order: list[str], run_ids: list[str]) -> dict[str, Style]:
         evs = [event(i, runId=run_id) for i, run_id in enumerate(order, 1)]
         await feed(pilot, renderer, evs)
         rows = pilot.app.query_one(EventRows)
+        width = rows.current_layout().run  # at 120 columns, as wide as the longest id
         for y in range(len(order)):
             for segment in rows.render_line(y):
-                shown = {short_run(run_id, RUN_WIDTH): run_id for run_id in order}
+                shown = {short_run(run_id, width): run_id for run_id in order}
                 name = shown.get(segment.text.strip())
                 if name is not None and segment.style is not None:
                     found[name] = segment.style
