@@ -37,10 +37,7 @@ class Step:
     # a stop decided at an event (-n across runs) writes no block after it
     raw_upto: list[int] = field(default_factory=list)
     notes: list[tuple[str, str]] = field(default_factory=list)  # (reporter method, line)
-    # a new event (filtered out or not), run.ended or an unknown event: the stream moved on.
-    # Heartbeats, comments and replayed events are not: they prove a connection open, not
-    # working (followed.py counts a connection that kept them coming for a while).
-    delivered: bool = False
+    delivered: bool = False  # a dispatched frame or a comment: the server is streaming
     stop: ExitCode | None = None  # stop following this run, with this code
     ended: RunEnded | None = None  # the run.ended frame, when this batch had it
 
@@ -113,26 +110,28 @@ class Flow:
         step = Step()
         raw = self.raw
         for frame in frames:
-            name, _, frame_id, _, retry, dispatch, _ = frame  # unpacked once: a tuple
+            name, _, frame_id, _, retry, dispatch, text = frame  # unpacked once: a tuple
             if retry is not None:
                 self.retry_ms = retry
             if frame_id:
                 self.resume_id = frame_id
-            if not dispatch:  # a comment, or a block with only retry/id
+            if not dispatch:
+                # A comment is liveness; a block with only retry/id is what a failing server
+                # sends first: it must not count as delivery, or that server is retried forever.
+                if text.startswith(":"):
+                    step.delivered = True
                 if raw:
                     step.raw.append(frame.raw)
                 continue
+            step.delivered = True
             if name in EVENT_NAMES:
                 step.stop = self._on_event(frame, step)
             else:
                 if raw:
                     step.raw.append(frame.raw)
-                if name == "heartbeat":
-                    continue
-                step.delivered = True
                 if name == "run.ended":
                     step.stop = self._on_ended(frame, step)
-                else:
+                elif name != "heartbeat":
                     step.notes.append(("debug", f"skipping unknown event {name!r}"))
             if step.stop is not None:
                 break
@@ -154,7 +153,6 @@ class Flow:
                 seen[event_id] = None
                 if len(seen) > DEDUPE_WINDOW:
                     seen.popitem(last=False)
-        step.delivered = True
         obj = jsontext.parse(data)
         if isinstance(obj, dict):
             event, wrapped = RunEvent(event_id, obj, self.run_id), False

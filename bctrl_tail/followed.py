@@ -24,10 +24,6 @@ if TYPE_CHECKING:
 MAX_DELAY = 30.0
 MIN_BASE = 0.05
 MAX_RETRY_AFTER = 3600.0  # a server's Retry-After is a floor, but not a year-long one
-# Seconds a connection must keep streaming (heartbeats, comments) to count as a working one
-# when it brings no new event: a quiet run behind a proxy that cuts long streams is never given
-# up on, while a server that says one comment (or replays one event) and closes is.
-LIVE_FOR = 2.0
 _MAX_DOUBLINGS = 64  # 2**64 s outgrows any cap; 2.0**1024 would overflow
 
 
@@ -60,7 +56,6 @@ class Followed:
         self.answered = False  # some HTTP answer has arrived (see FIRST_CONTACT_RETRIES)
         self.reconnects = 0
         self.last_bytes = 0.0  # when the open stream last sent a byte
-        self.opened_at = 0.0  # when the open stream was answered
         self.retry_at: float | None = None  # waiting to reconnect until then
         self.reason = ""  # why it is waiting
         self.shown_state_at = float("-inf")  # when its countdown was last drawn
@@ -99,7 +94,7 @@ class Followed:
     def opened(self, now: float) -> None:
         self.answered = True
         self.decoder = SSEDecoder(self.flow.resume_id or "")
-        self.last_bytes = self.opened_at = now
+        self.last_bytes = now
 
     def decode(self, chunk: bytes, now: float) -> list[Frame]:
         self.last_bytes = now
@@ -136,16 +131,14 @@ class Followed:
         ``max_retries`` (or past FIRST_CONTACT_RETRIES for a connection-level failure
         before any answer from the server).
 
-        ``failures`` counts consecutive failed attempts; an attempt that delivered a new event,
-        or kept streaming for LIVE_FOR seconds, starts the count again, so a long tail (or a
-        quiet one behind a proxy that cuts streams) survives any number of drops while a server
-        that never gets as far as a new event, or closes right after a comment, is given up on.
+        ``failures`` counts consecutive failed attempts; an attempt that delivered a frame
+        starts the count again, so a long tail survives any number of drops while a server
+        that never gets as far as a frame is given up on.
         """
-        streamed = self.decoder is not None and self.last_bytes - self.opened_at >= LIVE_FOR
         self.drop()
         if first_contact and not self.answered:
             max_retries = min(max_retries, FIRST_CONTACT_RETRIES)
-        self.failures = 1 if self.delivered or streamed else self.failures + 1
+        self.failures = 1 if self.delivered else self.failures + 1
         if self.failures > max_retries:
             tries = "" if max_retries == 0 else f" after {self.failures} attempts"
             raise GaveUpError(f"gave up{tries}: {reason}", detail=detail, hint=hint)
