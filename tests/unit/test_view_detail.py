@@ -122,3 +122,11 @@ def test_wrapped_rows_keep_every_character_and_fit_the_width(line: str, width: i
         assert sum(get_character_cell_size(c) for c in row) <= width or len(row) == 1
     if line.isascii() and " " not in line:
         assert all(len(row) == width for row in rows[:-1])  # a word longer than the row: cut
+
+
+def test_a_long_word_after_indentation_starts_on_the_first_row() -> None:
+    line = "    " + "x" * 30
+    cuts = [0, *breaks(line, 10), len(line)]
+    rows = [line[a:b] for a, b in itertools.pairwise(cuts)]
+    assert rows[0] == "    " + "x" * 6  # not a row of indentation alone
+    assert "".join(rows) == line

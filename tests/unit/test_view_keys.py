@@ -350,3 +350,19 @@ def test_the_wheel_scrolls_back_and_new_rows_leave_the_view_where_it_is() -> Non
         assert selected_name(pilot) == "event-120"
 
     run(body)
+
+
+def test_the_wheel_changes_nothing_when_every_row_fits_or_none_came_yet() -> None:
+    async def body(pilot: Body, renderer: ViewRenderer) -> None:
+        rows = rows_of(pilot)
+        wheel_up(pilot, 1)  # "waiting for events…"
+        await pilot.pause()
+        await feed(pilot, renderer, [event(i) for i in range(1, 6)])
+        wheel_up(pilot, 1)  # five rows: all on screen
+        await pilot.pause()
+        assert rows.following and not rows.wheeled
+        await feed(pilot, renderer, [event(i) for i in range(6, 101)])
+        assert rows.following and selected_name(pilot) == "event-100"
+        assert rows.scroll_offset.y == rows.max_scroll_y  # the newest row is in view
+
+    run(body)

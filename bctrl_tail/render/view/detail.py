@@ -139,9 +139,9 @@ class DetailScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         shown = readable_json(self.entry)
+        yield Static(title_of(self.entry, shown), id="title")  # the lines of the whole event
         if len(shown) > MAX_DETAIL_CHARS:
             shown = shown[:MAX_DETAIL_CHARS] + "\n… (cut here; c copies the whole event)"
-        yield Static(title_of(self.entry, shown), id="title")
         yield JsonLines(shown, id="json")
         yield Footer(compact=True)
 

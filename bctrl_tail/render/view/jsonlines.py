@@ -12,7 +12,7 @@ from bisect import bisect_right
 from itertools import accumulate
 from typing import ClassVar
 
-from rich.cells import get_character_cell_size
+from rich.cells import cell_len, get_character_cell_size
 from rich.highlighter import JSONHighlighter
 from rich.text import Text
 from textual import events
@@ -33,12 +33,13 @@ def breaks(line: str, width: int) -> list[int]:
         return []
     out: list[int] = []
     start = 0
+    indent = len(line) - len(line.lstrip(" "))  # never a row of indentation alone
     while True:
         end = start + width if narrow else _fit_cells(line, start, width)
         if end >= len(line):
             return out
         if line[end] != " ":
-            space = line.rfind(" ", start + 1, end)
+            space = line.rfind(" ", max(start, indent) + 1, end)
             if space > start:
                 end = space + 1
         out.append(end)
@@ -73,8 +74,8 @@ class JsonLines(ScrollView, can_focus=True):
     def __init__(self, text: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.lines = text.split("\n")
-        # a line's length when it is ASCII (one cell a character), else -1: measured once
-        self._sizes = [len(line) if line.isascii() else -1 for line in self.lines]
+        # each line's width in cells, measured once (most lines fit any width: no walk)
+        self._sizes = [len(line) if line.isascii() else cell_len(line) for line in self.lines]
         self._width = -1
         self._starts: list[int] = []  # the row each line starts on, at ``_width``
         self._rows = 0
@@ -111,7 +112,7 @@ class JsonLines(ScrollView, can_focus=True):
         if width == self._width:
             return
         counts = [
-            1 if 0 <= size <= width else len(breaks(line, width)) + 1
+            1 if size <= width else len(breaks(line, width)) + 1
             for line, size in zip(self.lines, self._sizes, strict=True)
         ]
         starts = list(accumulate(counts, initial=0))

@@ -187,14 +187,17 @@ class EventRows(ScrollView, can_focus=True):
 
     def on_mouse_scroll_up(self, _: events.MouseScrollUp) -> None:
         """Scrolling back with the wheel stops following, as leaving the newest row does:
-        new rows no longer pull the view down (End or G follows again)."""
+        new rows no longer pull the view down (End or G follows again). When every row fits
+        on screen (or there is none yet) the wheel moves nothing, and changes nothing."""
+        if self.max_scroll_y <= 0:
+            return
         self.wheeled = True
         if self.following:
             self.following = False
             self.post_message(self.Moved())
 
     def on_mouse_scroll_down(self, _: events.MouseScrollDown) -> None:
-        if not self.following:
+        if not self.following and self.max_scroll_y > 0:
             self.wheeled = True
 
     def on_click(self, event: events.Click) -> None:
