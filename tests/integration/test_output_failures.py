@@ -50,13 +50,14 @@ def start(*args: str, stdout: Any, stderr: Any = subprocess.PIPE) -> subprocess.
     )
 
 
-def finish(proc: subprocess.Popen[bytes]) -> tuple[int, str]:
+def finish(proc: subprocess.Popen[bytes]) -> tuple[int, str, bytes]:
+    """The exit code, stderr (text) and stdout (bytes), within ``WAIT``."""
     try:
-        _, err = proc.communicate(timeout=WAIT)
+        out, err = proc.communicate(timeout=WAIT)
     except subprocess.TimeoutExpired:
         proc.kill()
         raise AssertionError(f"still running {WAIT}s later") from None
-    return proc.returncode, (err or b"").decode()
+    return proc.returncode, (err or b"").decode(), out or b""
 
 
 @pytest.mark.skipif(not DEV_FULL.exists(), reason="no /dev/full here")
@@ -69,7 +70,7 @@ def test_a_full_disk_is_one_line_exit_1_and_the_cursor_file_stays(
     with DEV_FULL.open("wb") as full:
         proc = start("run_1", "--base-url", sim.base_url, "-o", output,
                      "--cursor-file", str(cursor), stdout=full)  # fmt: skip
-    code, err = finish(proc)
+    code, err, _ = finish(proc)
     assert code == 1
     assert (
         err.splitlines()[-1] == "bctrl-tail: error: cannot write to stdout: No space left on device"
@@ -94,7 +95,7 @@ def test_a_reader_that_left_does_not_move_the_cursor_past_what_it_took(
     assert b'"id":"e0"' in lines.get(timeout=WAIT)
     proc.stdout.close()  # the reader is gone
     gate.set()
-    code, err = finish(proc)
+    code, err, _ = finish(proc)
     assert code == 0, err
     assert saved_cursor(cursor, "run_1") == "e0"
 
@@ -113,7 +114,7 @@ def test_started_with_stdout_closed_is_one_line_and_exit_1(sim: Simulator) -> No
         env=child_env({"BCTRL_API_KEY": KEY}),
         preexec_fn=closed(1),
     )
-    code, err = finish(proc)
+    code, err, _ = finish(proc)
     assert (code, err) == (1, "bctrl-tail: error: cannot write to stdout: it is closed\n")
 
 
@@ -129,18 +130,9 @@ def test_started_with_stderr_closed_keeps_the_exit_codes(
         env=child_env({"BCTRL_API_KEY": KEY}),
         preexec_fn=closed(2),
     )
-    code, out = finish_out(proc)
+    code, _, out = finish(proc)
     assert code == expected
     assert out.count(b"\n") == (2 if expected == 0 else 0)
-
-
-def finish_out(proc: subprocess.Popen[bytes]) -> tuple[int, bytes]:
-    try:
-        out, _ = proc.communicate(timeout=WAIT)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        raise AssertionError(f"still running {WAIT}s later") from None
-    return proc.returncode, out
 
 
 def read_stderr(stream: IO[bytes], lines: queue.Queue[str]) -> None:
