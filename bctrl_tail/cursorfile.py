@@ -156,10 +156,6 @@ class CursorFile:
         skipped by the next run."""
         self._held[run_id] = event_id
 
-    def drop_held(self) -> None:
-        """The output failed: what was held was not (all) written, and is not a cursor."""
-        self._held.clear()
-
     def commit(self) -> None:
         """The output was flushed: every held id is now the run's cursor."""
         if self._held:

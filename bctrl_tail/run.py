@@ -234,11 +234,9 @@ def _cleanup(
                 renderer.close(tail.ended_runs if tail is not None else {})
             except (OSError, OutputError):  # the reader left, a full disk, a closed terminal
                 silence_stdout()
-        if tail is not None:
-            if out.failed or getattr(renderer, "torn", False):
-                tail.drop_unwritten()
             else:
-                tail.cursor_file.commit()
+                if tail is not None and not out.failed:
+                    tail.cursor_file.commit()
     except (KeyboardInterrupt, Terminated):
         pass
     try:

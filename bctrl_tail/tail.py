@@ -371,16 +371,6 @@ class Tail:
         """Every followed run that ended, by run id (what ``Renderer.close`` takes)."""
         return dict(self.ended)
 
-    def drop_unwritten(self) -> None:
-        """The output failed or a write was cut short: the ids held since the last flush are
-        let go, and each run's last id is the last one written (what the summary says and the
-        cursor file keeps)."""
-        self.cursor_file.drop_held()
-        for run_id, run in self.runs.items():
-            run.last_id = self.cursor_file.current(run_id)
-        if len(self.runs) == 1:
-            self.stats.last_id = next(iter(self.runs.values())).last_id
-
     def last_ids(self) -> dict[str, str | None]:
         """Each run's last event id output (None: nothing shown yet), for the summary."""
         return {run_id: run.last_id for run_id, run in self.runs.items()}

@@ -16,7 +16,6 @@ class BufferedRenderer:
     def __init__(self, out: BinaryIO) -> None:
         self._out = out
         self._pending: list[bytes] = []
-        self.torn = False  # a signal cut a write short: that batch may be partly out, or not
 
     def on_state(self, state: ConnState) -> None:
         pass
@@ -25,18 +24,10 @@ class BufferedRenderer:
         pass
 
     def flush(self) -> None:
-        """Write what is pending. A signal (Ctrl-C, SIGTERM) that arrives during the write,
-        blocked on a slow reader, leaves the batch ``torn``: it is not written again, and the
-        cursor file does not move past it (the tail's exit reads ``torn``)."""
         if self._pending:
             data = b"".join(self._pending)
-            try:
-                self._out.write(data)
-            except BaseException:
-                self.torn = True
-                raise
-            finally:
-                self._pending.clear()
+            self._pending.clear()
+            self._out.write(data)
             self._out.flush()
 
     def due(self) -> float | None:

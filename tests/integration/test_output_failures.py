@@ -4,14 +4,10 @@ that never moves past an event the output did not take.
 
 from __future__ import annotations
 
-import json
 import os
 import queue
-import re
-import signal
 import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -160,37 +156,3 @@ def test_a_failed_run_still_makes_exit_3_when_a_stop_condition_ends_the_tail(
         pass
     gate.set()  # run_ok goes on only now
     assert proc.wait(timeout=WAIT) == 3
-
-
-def blocked_in_write(pid: int) -> bool:
-    """The process waits for its reader to make room in a pipe (Linux: /proc)."""
-    try:
-        return "pipe_write" in Path(f"/proc/{pid}/wchan").read_text()  # anon_pipe_write too
-    except OSError:
-        return False
-
-
-@pytest.mark.skipif(not Path("/proc/self/wchan").exists(), reason="needs Linux /proc")
-def test_sigterm_during_a_blocked_write_keeps_the_cursor_at_what_was_written(
-    sim: Simulator, tmp_path: Path
-) -> None:
-    """A slow reader: stdout's pipe is full and the tail waits in write() when SIGTERM comes.
-    The batch it was writing may be partly out; the cursor file (and the last id printed)
-    must not move past the last whole line the reader got."""
-    sim.add_run(Run("run_1", events(20_000), end_status=None, hold_open=True))
-    cursor = tmp_path / "cursor"
-    proc = start("run_1", "--base-url", sim.base_url, "--cursor-file", str(cursor),
-                 stdout=subprocess.PIPE)  # fmt: skip
-    assert proc.stdout is not None
-    deadline = time.monotonic() + WAIT
-    while not blocked_in_write(proc.pid):
-        assert time.monotonic() < deadline, "the tail never blocked on the full pipe"
-        threading.Event().wait(0.02)
-    proc.send_signal(signal.SIGTERM)
-    out, err = proc.communicate(timeout=WAIT)
-    assert proc.returncode == 143
-    whole = [json.loads(line)["id"] for line in out.split(b"\n")[:-1]]
-    saved = saved_cursor(cursor, "run_1")
-    assert saved is None or saved in whole  # never an event the reader did not get whole
-    last = re.search(r"last id (\S+)", err.decode())
-    assert last is not None and (last.group(1) == "(none)" or last.group(1) in whole)
