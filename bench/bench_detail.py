@@ -93,7 +93,7 @@ def main() -> int:
     items = args.items or (5_000 if args.quick else 200_000)
     runs = args.runs or (1 if args.quick else 3)
     size_mb = len(big_event(items).text) / 1e6
-    print(f"detail: Enter on an event of {size_mb:.1f} MB ({items:,} list items), {runs} run(s)")
+    print(f"detail: Enter on an event of {size_mb:.2f} MB ({items:,} list items), {runs} run(s)")
     times: dict[str, list[float]] = {"lines": [], "static": []}
     for run in range(runs):
         for name in times:
@@ -104,7 +104,7 @@ def main() -> int:
     figures = [
         Figure(
             bench="detail",
-            name=f"Enter to the detail drawn, {size_mb:.1f} MB event",
+            name=f"Enter to the detail drawn, {size_mb:.2f} MB event",
             value=shown,
             unit="s",
             baseline_name="the whole JSON in one Static",

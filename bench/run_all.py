@@ -46,6 +46,7 @@ BENCHES: dict[str, tuple[str, bool]] = {
     "table": ("bench_table.py", False),
     "several": ("bench_several.py", True),
     "view": ("bench_view.py", True),
+    "detail": ("bench_detail.py", True),
 }
 TIMEOUT = {False: 480.0, True: 120.0}  # per bench: full, quick
 
