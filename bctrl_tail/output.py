@@ -31,13 +31,13 @@ class Output:
 
     def __init__(self, stream: Any, *, terminal: bool, owner: Output | None = None) -> None:
         self._stream = stream
-        self._terminal = terminal
+        self.terminal = terminal  # stdout was a terminal at start (a closed one answers no)
         self._owner = owner or self
         self.failed = False
 
     def binary(self) -> Output:
         """The byte stream under this text stream; a failure of either is a failure of both."""
-        return Output(self._stream.buffer, terminal=self._terminal, owner=self)
+        return Output(self._stream.buffer, terminal=self.terminal, owner=self)
 
     def write(self, data: Any) -> Any:
         if self._owner.failed:
@@ -63,7 +63,7 @@ class Output:
         silence_stdout()
         if isinstance(exc, BrokenPipeError):
             return exc
-        if self._terminal and exc.errno == errno.EIO:
+        if self.terminal and exc.errno == errno.EIO:
             return HungUp()
         return OutputError(f"cannot write to stdout: {exc.strerror or exc}")
 

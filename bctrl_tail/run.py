@@ -63,7 +63,7 @@ def report_resume(config: Config, reporter: Reporter, *, cursor_given: bool) -> 
 
 def make_renderer(config: Config, reporter: Reporter, out: Output) -> Renderer:
     """The renderer of ``config.output``, writing to ``out`` (stdout)."""
-    is_tty = _isatty(sys.stdout)
+    is_tty = out.terminal
     if config.output in ("jsonl", "raw"):
         stream = cast(BinaryIO, out.binary())
         if config.output == "raw":
