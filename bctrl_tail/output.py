@@ -7,7 +7,7 @@ failure, such as a full disk, is an ``OutputError``: one line, exit 1.
 
 After a failure nothing more is written (what follows is dropped) and stdout's descriptor
 points at /dev/null, so what Python still holds in its buffers cannot fail again, with a
-traceback, at exit; ``failed`` tells the cursor file not to move past what was lost.
+traceback, at exit; ``lost`` tells the cursor file not to move past what no reader got.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ class Output:
         self._stream = stream
         self.terminal = terminal  # stdout was a terminal at start (a closed one answers no)
         self._owner = owner or self
-        self.failed = False
+        self.failed = False  # a write failed: nothing more is written
+        self.lost = False  # and what it held never reached a reader (not so for a closed terminal)
 
     def binary(self) -> Output:
         """The byte stream under this text stream; a failure of either is a failure of both."""
@@ -59,12 +60,14 @@ class Output:
         return getattr(self._stream, name)
 
     def _failed(self, exc: OSError) -> BaseException:
-        self._owner.failed = True
+        owner = self._owner
+        owner.failed = True
         silence_stdout()
+        if self.terminal and exc.errno == errno.EIO:
+            return HungUp()  # what was shown was seen: the cursor file keeps it, as on SIGHUP
+        owner.lost = True
         if isinstance(exc, BrokenPipeError):
             return exc
-        if self.terminal and exc.errno == errno.EIO:
-            return HungUp()
         return OutputError(f"cannot write to stdout: {exc.strerror or exc}")
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TextIO, cast
 
 from bctrl_tail.auth import FROM_LOGIN, login_token
 from bctrl_tail.config import Config, Options, build_config
-from bctrl_tail.errors import ExitCode, TailError, Terminated
+from bctrl_tail.errors import ExitCode, HungUp, TailError, Terminated
 from bctrl_tail.output import Output, OutputError, silence_stdout
 from bctrl_tail.reporter import Reporter
 
@@ -232,11 +232,10 @@ def _cleanup(
         if renderer is not None:
             try:
                 renderer.close(tail.ended_runs if tail is not None else {})
-            except (OSError, OutputError):  # the reader left, a full disk, a closed terminal
-                silence_stdout()
-            else:
-                if tail is not None and not out.failed:
-                    tail.cursor_file.commit()
+            except (OSError, OutputError, HungUp):  # the reader left, a full disk, a closed
+                silence_stdout()  # terminal (a hang-up keeps what was shown, as SIGHUP does)
+        if tail is not None and not out.lost:
+            tail.cursor_file.commit()
     except (KeyboardInterrupt, Terminated):
         pass
     try:
